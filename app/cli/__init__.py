@@ -1,0 +1,59 @@
+"""``tocsin`` command line.  Each area of the product contributes one module with a
+``register(subparsers)`` function; this file only collects them and runs the chosen one.
+
+A command's handler returns an exit status.  Errors the user can act on are raised as
+``CliError`` and printed as one line on stderr — never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from app import __version__
+
+# Modules that add subcommands, in the order they appear in --help.
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.cli.locate_cmd",
+    "app.cli.demo_cmd",
+    "app.cli.bench_cmd",
+)
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocsin",
+        description="Tocsin — gunfire alert console and acoustic localization engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"tocsin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        # No subcommand: the console (or the headless demo where there is no display).
+        from app.cli import demo_cmd
+
+        args = parser.parse_args(["demo", *(argv or [])])
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"tocsin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

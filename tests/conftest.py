@@ -1,0 +1,32 @@
+"""Test-wide settings: Qt renders offscreen, QtWebEngine runs without a GPU or sandbox,
+and the shared real data is located (tests that need it skip with a clear reason)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("TOCSIN_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path to ../shared/data; skips the test, saying why, when it is not there."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (set TOCSIN_SHARED_DATA); real-data test skipped")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def pittsburgh_dir(shared_data: Path) -> Path:
+    d = shared_data / "pittsburgh-live-fire" / "data" / "PittsburghPA_DQV_2018-12-18"
+    if not d.is_dir():
+        pytest.skip(f"Pittsburgh live-fire data not found at {d}; real-data test skipped")
+    return d
