@@ -1,0 +1,107 @@
+"""Incidents → plain JSON-ready dicts for the map page (no Qt, no JS strings).
+
+Geometry is computed here in the local frame and converted to lat/lon once, so the page
+only draws: the 95 % ellipse as a polygon, numbered shots, a heading arrow for a mobile
+shooter, and the colour of each shooter.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from localization.geometry import LocalFrame, compass_point
+from localization.types import Ellipse, Incident, Sensor
+
+from app.console_services.alert_record import AlertRecord
+from app.console_services.readout import KIND_WORDS
+
+SHOOTER_COLOURS = ("#ff4d4d", "#38b6ff", "#ffd21f", "#c77dff", "#5ee07a", "#ff8c42")
+
+
+def ellipse_ring(frame: LocalFrame, x_m: float, y_m: float, e: Ellipse, n: int = 48) -> list[list[float]]:
+    t = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
+    th = math.radians(e.orientation_deg)
+    major = np.array([math.sin(th), math.cos(th)])
+    minor = np.array([math.cos(th), -math.sin(th)])
+    u = e.semi_major_m * np.cos(t)
+    v = e.semi_minor_m * np.sin(t)
+    ex = x_m + u * major[0] + v * minor[0]
+    ny = y_m + u * major[1] + v * minor[1]
+    lat, lon, _ = frame.to_geodetic(ex, ny)
+    return [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lat, lon)]
+
+
+def _ll(frame: LocalFrame, x_m: float, y_m: float) -> list[float]:
+    lat, lon, _ = frame.to_geodetic(x_m, y_m)
+    return [round(float(lat), 7), round(float(lon), 7)]
+
+
+def incident_feature(rec: AlertRecord, frame: LocalFrame) -> dict:
+    inc: Incident = rec.incident
+    best = min(inc.shots, key=lambda s: s.ellipse.semi_major_m) if inc.shots else None
+    if best is not None:
+        ellipse = ellipse_ring(frame, inc.x_m, inc.y_m, best.ellipse)
+    else:
+        ellipse = ellipse_ring(frame, inc.x_m, inc.y_m, Ellipse(inc.err95_m, inc.err95_m, 0.0))
+    shots = [{"n": i + 1, "ll": _ll(frame, s.x_m, s.y_m),
+              "shooter": int(inc.shooter_of_shot[i]) if i < len(inc.shooter_of_shot) else 0,
+              "colour": SHOOTER_COLOURS[(inc.shooter_of_shot[i] if i < len(inc.shooter_of_shot) else 0)
+                                        % len(SHOOTER_COLOURS)]}
+             for i, s in enumerate(inc.shots)]
+    arrow = None
+    if "mobile_shooter" in inc.tags and inc.heading_deg is not None and inc.speed_mps is not None:
+        last = inc.shots[-1] if inc.shots else None
+        x0, y0 = (last.x_m, last.y_m) if last else (inc.x_m, inc.y_m)
+        length = max(60.0, inc.speed_mps * 10.0)  # where the shooter is in ~10 s
+        h = math.radians(inc.heading_deg)
+        x1, y1 = x0 + length * math.sin(h), y0 + length * math.cos(h)
+        arrow = {"from": _ll(frame, x0, y0), "to": _ll(frame, x1, y1), "heading_deg": round(inc.heading_deg, 1),
+                 "label": f"{compass_point(inc.heading_deg)} {inc.speed_mps:.0f} m/s"}
+    return {
+        "id": inc.id,
+        "ll": [round(rec.lat_deg, 7), round(rec.lon_deg, 7)],
+        "kind": inc.kind,
+        "title": f"{KIND_WORDS.get(inc.kind, inc.kind)} · {inc.rounds} rd",
+        "where": rec.location_words,
+        "state": rec.state,
+        "escalated": rec.escalated,
+        "err95_m": round(inc.err95_m, 1),
+        "ellipse": ellipse,
+        "shots": shots,
+        "arrow": arrow,
+        "revision": inc.revision,
+    }
+
+
+def sensor_features(sensors: list[Sensor], frame: LocalFrame) -> list[dict]:
+    return [{"id": s.id, "ll": _ll(frame, s.x_m, s.y_m)} for s in sensors]
+
+
+def coverage_ring(sensors: list[Sensor], frame: LocalFrame, margin_m: float = 250.0) -> list[list[float]]:
+    """Convex hull of the sensors grown by margin_m: where the array can locate shots."""
+    if len(sensors) < 3:
+        return []
+    pts = sorted({(s.x_m, s.y_m) for s in sensors})
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    hull = np.array(lower[:-1] + upper[:-1])
+    c = hull.mean(axis=0)
+    grown = []
+    for p in hull:
+        d = p - c
+        r = np.hypot(*d) or 1.0
+        grown.append(c + d * (r + margin_m) / r)
+    return [_ll(frame, float(x), float(y)) for x, y in grown]
