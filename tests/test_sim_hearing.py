@@ -301,3 +301,7 @@ def test_city_hour_generates_at_scale():
     sim = simulate_pulses(sensors=sensors, events=ev, conditions=Conditions.realistic(), seed=3)
     assert len(sensors) == 150 and len(ev.incidents) >= 1000
     assert 30_000 < len(sim.pulses) < 120_000
+    summ = sim.summary()
+    assert summ["pulses"] == len(sim.pulses) == sum(summ[f"pulses_{p}"] for p in ("direct", "echo", "nlos", "noise"))
+    assert summ["gunfire_shots"] == sum(s.is_gunfire for s in ev.shots)
+    assert summ["sensors_per_shot_p10"] <= summ["sensors_per_shot_p50"] <= summ["sensors_per_shot_p90"]

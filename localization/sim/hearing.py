@@ -82,6 +82,23 @@ class SimResult:
         m = (self.label == k) if direct_only else (self.shot_index == k)
         return [self.pulses[i] for i in np.flatnonzero(m)]
 
+    def summary(self) -> dict[str, float | int]:
+        """Headline figures: pulse counts by path, shots, and the sensors-per-shot distribution
+        (direct pulses, gunfire shots) as percentiles."""
+        gun = np.fromiter((s.is_gunfire for s in self.events.shots), bool, len(self.events.shots))
+        nd = self.n_direct[gun]
+        out: dict[str, float | int] = {
+            "pulses": len(self.pulses),
+            **{f"pulses_{name}": int((self.path == i).sum()) for i, name in enumerate(PATH_NAMES)},
+            "incidents": len(self.events.incidents),
+            "shots": len(self.events.shots),
+            "gunfire_shots": int(gun.sum()),
+            "locatable_pct": float(100.0 * self.locatable[gun].mean()) if gun.any() else float("nan"),
+        }
+        for q in (10, 50, 90):
+            out[f"sensors_per_shot_p{q}"] = float(np.percentile(nd, q)) if len(nd) else float("nan")
+        return out
+
     def deliveries(self, step_s: float):
         """Yield ``(now_ns, pulses)`` batches: the pulses delivered in each ``step_s`` window,
         in order — a feed for a streaming engine's ``push(pulses, now_ns)``."""
