@@ -1,0 +1,169 @@
+"""Plain values read from (or handed to) the store.  Rows are frozen snapshots."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.store.schema import STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    """The current view of one incident (its latest revision plus workflow state)."""
+
+    id: int
+    uid: str
+    source: str
+    exercise: bool
+    kind: str
+    tags: tuple[str, ...]
+    start_ns: int
+    end_ns: int
+    rounds: int
+    shooters: int
+    x_m: float | None
+    y_m: float | None
+    lat: float | None
+    lon: float | None
+    err95_m: float | None
+    address: str | None
+    status: str
+    disposition: str | None
+    legal_hold: bool
+    current_revision: int
+    created_ns: int
+    updated_ns: int
+
+    @classmethod
+    def from_sql(cls, r: Any) -> IncidentRow:
+        return cls(
+            id=r["id"], uid=r["uid"], source=r["source"], exercise=bool(r["exercise"]), kind=r["kind"],
+            tags=tuple(t for t in r["tags"].split(",") if t), start_ns=r["start_ns"], end_ns=r["end_ns"],
+            rounds=r["rounds"], shooters=r["shooters"], x_m=r["x_m"], y_m=r["y_m"], lat=r["lat"], lon=r["lon"],
+            err95_m=r["err95_m"], address=r["address"], status=r["status"], disposition=r["disposition"],
+            legal_hold=bool(r["legal_hold"]), current_revision=r["current_revision"],
+            created_ns=r["created_ns"], updated_ns=r["updated_ns"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One immutable revision: what the incident looked like, who made it, when and why."""
+
+    revision: int
+    engine_revision: int | None
+    created_ns: int
+    actor: str
+    reason: str
+    kind: str
+    tags: tuple[str, ...]
+    start_ns: int
+    end_ns: int
+    rounds: int
+    shooters: int
+    x_m: float | None
+    y_m: float | None
+    lat: float | None
+    lon: float | None
+    err95_m: float | None
+    address: str | None
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentDetail:
+    incident: IncidentRow
+    revisions: tuple[Revision, ...]
+    status_events: tuple[dict, ...] = ()
+    acknowledgments: tuple[dict, ...] = ()
+    units: tuple[dict, ...] = ()
+    cad_entries: tuple[dict, ...] = ()
+    citizen_calls: tuple[dict, ...] = ()
+    ems_requests: tuple[dict, ...] = ()
+    dispositions: tuple[dict, ...] = ()
+    audio_clips: tuple[dict, ...] = ()
+    escalation: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentQuery:
+    """Filters for listing incidents; every field optional.  Newest first."""
+
+    status: tuple[str, ...] | str | None = None
+    kind: str | None = None
+    since_ns: int | None = None
+    until_ns: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # (lat_min, lon_min, lat_max, lon_max)
+    text: str | None = None  # substring of the address or uid
+    exercise: bool | None = None
+    source: str | None = None
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.status is not None:
+            statuses = (self.status,) if isinstance(self.status, str) else tuple(self.status)
+            bad = [s for s in statuses if s not in STATUSES]
+            if bad:
+                raise ValueError(f"unknown status {bad[0]!r}; expected one of {', '.join(STATUSES)}")
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params += statuses
+        if self.kind is not None:
+            clauses.append("kind = ?")
+            params.append(self.kind)
+        if self.since_ns is not None:
+            clauses.append("start_ns >= ?")
+            params.append(int(self.since_ns))
+        if self.until_ns is not None:
+            clauses.append("start_ns < ?")
+            params.append(int(self.until_ns))
+        if self.bbox is not None:
+            lat0, lon0, lat1, lon1 = self.bbox
+            clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
+            params += [lat0, lat1, lon0, lon1]
+        if self.text:
+            clauses.append("(address LIKE ? ESCAPE '\\' OR uid LIKE ? ESCAPE '\\')")
+            pat = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pat, pat]
+        if self.exercise is not None:
+            clauses.append("exercise = ?")
+            params.append(int(self.exercise))
+        if self.source is not None:
+            clauses.append("source = ?")
+            params.append(self.source)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedIncident:
+    """One historical incident read from another vendor's export."""
+
+    uid: str
+    start_ns: int
+    kind: str
+    rounds: int
+    lat: float | None
+    lon: float | None
+    address: str | None = None
+    disposition: str | None = None
+    evidence: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    incident_id: int
+    revision: int
+    created: bool
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SensorRecord:
+    id: str
+    x_m: float
+    y_m: float
+    z_m: float
+    lat: float | None
+    lon: float | None
+    status: str
+    updated_ns: int
