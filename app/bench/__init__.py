@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table and a JSON line of the figures it measured."""

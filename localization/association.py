@@ -1,0 +1,430 @@
+"""Association: which pulses, from which sensors, belong to one shot.
+
+Pulses arrive unordered and mixed — bursts several rounds a second, overlapping
+incidents across a city, echoes (late copies at the same sensor), non-line-of-sight
+arrivals, missed detections.  The search is *seeded* and *consistency-based*:
+
+1. The seed is the earliest pulse not yet used.  If it is a direct arrival, every other
+   direct arrival of its shot at sensor *j* lies within ``d(seed, j)/c`` of it.
+2. Candidate pulses are those windows' contents (at most ``2·max_range`` away).
+3. Hypotheses (x, y, t0) come from the closed-form solver on the seed plus three
+   other pulses — the earliest unused pulse of each sensor first (echoes are late, and
+   earlier rounds of a burst are already used), then random mixes — all solved in one
+   batched call.  Each hypothesis is scored by the number of *distinct sensors* that
+   have a pulse within the tolerance of its prediction (the consistency function).
+4. The best is refined by the robust one-sided solver; its inliers (one pulse per
+   sensor) become the shot.  A seed that finds no consistent set is marked tried, stays
+   available to other seeds, and is never a seed again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from localization.solver import Fit, closed_form, refine
+
+NEW, USED, TRIED = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class AssociationParams:
+    c_mps: float
+    tol_s: float = 0.04
+    max_range_m: float = 1200.0
+    min_sensors: int = 4
+    n_hypotheses: int = 48
+    sensor_height_m: float = 10.0
+    ground_z_m: float | None = None
+    wind_mps: tuple[float, float] = (0.0, 0.0)
+    estimate_nuisance: bool = True
+    min_hearing_fraction: float = 0.5
+    min_gate_s: float = 0.012
+    echo_window_s: float = 1.5
+    echo_max_ratio: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FoundShot:
+    """A shot found in the buffer: indices into the buffer arrays plus the fit."""
+
+    pulse_rows: np.ndarray
+    fit: Fit
+    z_src: float
+    low_confidence: bool
+    residuals_s: np.ndarray
+
+
+class PulseBuffer:
+    """Pulses kept sorted by arrival time in flat numpy arrays.
+
+    ``t`` are float seconds relative to the engine's reference time.  ``ref`` maps a
+    row back to the caller's pulse object (an index into the engine's pulse list).
+    """
+
+    def __init__(self) -> None:
+        self.t = np.empty(0)
+        self.sensor = np.empty(0, dtype=np.int32)
+        self.snr = np.empty(0)
+        self.ref = np.empty(0, dtype=np.int64)
+        self.state = np.empty(0, dtype=np.int8)
+        self.owner_n = np.empty(0, dtype=np.int32)  # sensors in the shot that used the pulse
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def add(self, t: np.ndarray, sensor: np.ndarray, snr: np.ndarray, ref: np.ndarray,
+            dedup_s: float = 0.0) -> np.ndarray:
+        """Insert pulses; returns the refs of those dropped as duplicates — the same
+        sensor reporting again within ``dedup_s`` of a pulse it already reported (a
+        re-upload, or one blast reported twice).  The earlier-received copy is kept."""
+        self.t = np.concatenate([self.t, t])
+        self.sensor = np.concatenate([self.sensor, sensor.astype(np.int32)])
+        self.snr = np.concatenate([self.snr, snr])
+        self.ref = np.concatenate([self.ref, ref.astype(np.int64)])
+        self.state = np.concatenate([self.state, np.zeros(len(t), dtype=np.int8)])
+        self.owner_n = np.concatenate([self.owner_n, np.zeros(len(t), dtype=np.int32)])
+        dropped = np.empty(0, dtype=np.int64)
+        if dedup_s > 0 and len(self.t) > 1:
+            o = np.lexsort((self.ref, self.t, self.sensor))
+            st, ss = self.t[o], self.sensor[o]
+            dup = np.zeros(len(o), dtype=bool)
+            # chain: compare each to the previous kept pulse of the same sensor
+            same = (ss[1:] == ss[:-1]) & (st[1:] - st[:-1] <= dedup_s)
+            if same.any():
+                last_t = st[0]
+                for k in range(1, len(o)):
+                    if ss[k] == ss[k - 1] and st[k] - last_t <= dedup_s:
+                        dup[k] = True
+                    else:
+                        last_t = st[k]
+                # keep a USED pulse over its copy
+                dropped = self.ref[o[dup]]
+                keep = np.ones(len(self.t), dtype=bool)
+                keep[o[dup]] = False
+                self._take(np.flatnonzero(keep))
+        order = np.argsort(self.t, kind="stable")
+        self._take(order)
+        return dropped
+
+    def drop_before(self, t_min: float) -> tuple[np.ndarray, int]:
+        """Release pulses older than ``t_min``: their refs, and how many were never used."""
+        keep = self.t >= t_min
+        dropped = self.ref[~keep]
+        unused = int(np.sum(~keep & (self.state != USED)))
+        self._take(np.flatnonzero(keep))
+        return dropped, unused
+
+    def _take(self, idx: np.ndarray) -> None:
+        self.t = self.t[idx]
+        self.sensor = self.sensor[idx]
+        self.snr = self.snr[idx]
+        self.ref = self.ref[idx]
+        self.state = self.state[idx]
+        self.owner_n = self.owner_n[idx]
+
+
+class Associator:
+    """Finds shots in a ``PulseBuffer`` for a fixed sensor geometry."""
+
+    def __init__(self, positions_m: np.ndarray, params: AssociationParams, seed: int = 0) -> None:
+        self.pos = np.asarray(positions_m, dtype=float)
+        self.p = params
+        diff = self.pos[:, None, :2] - self.pos[None, :, :2]
+        self.pair_m = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        self.window_s = 2.0 * params.max_range_m / params.c_mps + params.tol_s
+        self.rng = np.random.default_rng(seed)
+        self.enabled = np.ones(len(self.pos), dtype=bool)
+
+    # ------------------------------------------------------------------ search
+    def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
+        """Process every unused seed with ``t ≤ ready_t``, in time order."""
+        shots: list[FoundShot] = []
+        i = 0
+        while True:
+            cand = np.flatnonzero((buf.state[i:] == NEW) & (buf.t[i:] <= ready_t))
+            if len(cand) == 0:
+                break
+            i = i + int(cand[0])
+            if not self.enabled[buf.sensor[i]]:
+                buf.state[i] = TRIED
+                continue
+            shot = self._from_seed(buf, i)
+            if shot is not None and not self._plausible(shot, buf):
+                shot = None
+            if shot is None or i not in set(shot.pulse_rows.tolist()):
+                buf.state[i] = TRIED
+            if shot is not None:
+                buf.state[shot.pulse_rows] = USED
+                buf.owner_n[shot.pulse_rows] = len(shot.pulse_rows)
+                shots.append(shot)
+        return shots
+
+    def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
+        """Reject consistent-looking sets that a real shot would not produce.
+
+        * Hearing: of the sensors nearer the located source than the median
+          participant, at least ``min_hearing_fraction`` must have heard it — a set of
+          stray pulses that happens to fit leaves most nearby sensors silent.
+        * Echo: when most of a shot's pulses each trail (same sensor, within
+          ``echo_window_s``) a pulse already used by a shot heard by at least
+          1/``echo_max_ratio`` times as many sensors, they are that shot's reflections,
+          not another round.
+        """
+        p = self.p
+        sens = buf.sensor[shot.pulse_rows]
+        d = np.hypot(self.pos[:, 0] - shot.fit.x_m, self.pos[:, 1] - shot.fit.y_m)
+        r_med = float(np.median(d[sens]))
+        near = self.enabled & (d <= r_med + 1.0)
+        heard = np.zeros(len(self.pos), dtype=bool)
+        heard[sens] = True
+        n_near = int(near.sum())
+        if n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+            return False
+        # Echo test: most of this shot's pulses trail, at the same sensor and within the
+        # echo window, a pulse already used by a shot heard by many more sensors.
+        rows = shot.pulse_rows
+        n = len(rows)
+        t_g = buf.t[rows]
+        lo = np.searchsorted(buf.t, t_g.min() - p.echo_window_s, "left")
+        hi = np.searchsorted(buf.t, t_g.max(), "left")
+        prev = np.arange(lo, hi)
+        prev = prev[(buf.state[prev] == USED) & (buf.owner_n[prev] * p.echo_max_ratio >= n)]
+        if len(prev):
+            same = buf.sensor[prev][None, :] == sens[:, None]
+            dt = t_g[:, None] - buf.t[prev][None, :]
+            trailing = np.any(same & (dt > 0) & (dt <= p.echo_window_s), axis=1)
+            if trailing.mean() >= 0.5:
+                return False
+        return True
+
+    def _z_src(self, sensors: np.ndarray) -> float:
+        if self.p.ground_z_m is not None:
+            return float(self.p.ground_z_m)
+        return float(np.median(self.pos[sensors, 2]) - self.p.sensor_height_m)
+
+    def _from_seed(self, buf: PulseBuffer, seed: int) -> FoundShot | None:
+        p = self.p
+        ts = buf.t[seed]
+        a = buf.sensor[seed]
+        lo = np.searchsorted(buf.t, ts - self.window_s, "left")
+        hi = np.searchsorted(buf.t, ts + self.window_s, "right")
+        rows = np.arange(lo, hi)
+        sens = buf.sensor[rows]
+        ok = (buf.state[rows] != USED) & (sens != a) & self.enabled[sens]
+        rows, sens = rows[ok], sens[ok]
+        dpair = self.pair_m[a, sens]
+        dt = buf.t[rows] - ts
+        ok = (dpair <= 2.0 * p.max_range_m) & (np.abs(dt) <= dpair / p.c_mps + p.tol_s)
+        rows, sens, dt = rows[ok], sens[ok], dt[ok]
+        if len(rows) == 0:
+            return None
+        # Group candidates by sensor, in time order within a sensor.
+        order = np.lexsort((dt, sens))
+        rows, sens, dt = rows[order], sens[order], dt[order]
+        starts = np.flatnonzero(np.r_[True, sens[1:] != sens[:-1]])
+        n_sensors = len(starts) + 1
+        if n_sensors < 3:
+            return None
+        counts = np.diff(np.r_[starts, len(rows)])
+        group = np.repeat(np.arange(len(starts)), counts)
+        rank = np.arange(len(rows)) - starts[group]
+        # Preferred pulse per sensor: the earliest not clearly before the seed.
+        late_enough = dt >= -p.tol_s
+        pref = np.full(len(starts), -1)
+        first_ok = np.where(late_enough, rank, 1 << 30)
+        best_rank = np.minimum.reduceat(first_ok, starts)
+        for_s = best_rank < (1 << 30)
+        pref[for_s] = starts[for_s] + best_rank[for_s]
+        pref[~for_s] = starts[~for_s]
+
+        S_all = self.pos[sens]
+        t_all = buf.t[rows] - ts
+        z_src = self._z_src(np.r_[a, sens[pref]])
+        seed_pos = self.pos[a]
+
+        hyps = self._hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
+        if hyps is None:
+            return None
+        # Score: distinct sensors whose best pulse is within tolerance.
+        H = len(hyps)
+        dx = S_all[None, :, 0] - hyps[:, 0:1]
+        dy = S_all[None, :, 1] - hyps[:, 1:2]
+        dz = S_all[None, :, 2] - z_src
+        res = t_all[None, :] - hyps[:, 2:3] - np.sqrt(dx * dx + dy * dy + dz * dz) / p.c_mps
+        absr = np.abs(res)
+        per_sensor = np.minimum.reduceat(absr, starts, axis=1)
+        good = per_sensor <= p.tol_s
+        ds = np.hypot(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1])
+        seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / p.c_mps
+        seed_ok = np.abs(seed_res) <= p.tol_s
+        # Soft consistency: each sensor counts by how tightly its best pulse fits, so a
+        # tight set beats a loose one of the same size.
+        score = good.sum(axis=1) + seed_ok - 0.5 * np.where(good, per_sensor / p.tol_s, 1.0).mean(axis=1)
+        score[~np.isfinite(score)] = -np.inf
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]) or good[best].sum() + seed_ok[best] < 3:
+            return None
+        seed_in_hyp = bool(seed_ok[best])
+        if not seed_in_hyp:
+            # The best set in this window does not contain the seed: the seed is an echo
+            # or stray pulse.  Leave the set for its own first pulse to find, whole.
+            return None
+        # One pulse per consistent sensor: the one nearest the prediction.
+        r_best = absr[best]
+        cols = starts + _argmin_reduceat(r_best, starts, counts)
+        chosen = cols[good[best]]
+        if seed_in_hyp:
+            sel_rows = np.r_[seed, rows[chosen]]
+            S_sel = np.vstack([seed_pos[None, :], S_all[chosen]])
+            t_sel = np.r_[0.0, t_all[chosen]]
+        else:
+            sel_rows, S_sel, t_sel = rows[chosen], S_all[chosen], t_all[chosen]
+        fit = refine(
+            S_sel, t_sel, x0=(float(hyps[best, 0]), float(hyps[best, 1])), c=p.c_mps, z_src=z_src,
+            wind_prior_mps=p.wind_mps, estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
+        )
+        if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
+            return None
+        # Re-select against the refined prediction: a sensor whose chosen pulse became an
+        # outlier may have another candidate that fits now.
+        tau = np.sqrt((S_all[:, 0] - fit.x_m) ** 2 + (S_all[:, 1] - fit.y_m) ** 2 + (S_all[:, 2] - z_src) ** 2) / self._c_eff(fit)
+        r2 = t_all - fit.t0_s - tau
+        gate = max(4.0 * fit.sigma_s, p.min_gate_s)
+        gate = min(gate, p.tol_s)
+        absr2 = np.where((r2 <= gate) & (r2 >= -1.5 * gate), np.abs(r2), np.inf)
+        cols2 = starts + _argmin_reduceat(absr2, starts, counts)
+        keep = np.isfinite(absr2[cols2])
+        seed_in = seed_in_hyp and bool(fit.inliers[0])
+        sel_rows2 = rows[cols2[keep]]
+        S2 = S_all[cols2[keep]]
+        t2 = t_all[cols2[keep]]
+        if seed_in:
+            sel_rows2 = np.r_[seed, sel_rows2]
+            S2 = np.vstack([seed_pos[None, :], S2])
+            t2 = np.r_[0.0, t2]
+        if len(sel_rows2) < 3:
+            return None
+        fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=p.wind_mps,
+                     estimate_nuisance=p.estimate_nuisance, gate_s=min(gate * 1.5, p.tol_s))
+        keep2 = fit.inliers
+        n_ok = int(keep2.sum())
+        if n_ok < 3:
+            return None
+        if n_ok < p.min_sensors and not _unique_three(S2[keep2], t2[keep2], p.c_mps, z_src, p.max_range_m):
+            return None
+        fit = replace(fit, t0_s=fit.t0_s + ts)
+        return FoundShot(pulse_rows=sel_rows2[keep2], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
+                         residuals_s=fit.residuals_s[keep2])
+
+    def _c_eff(self, fit: Fit) -> float:
+        return self.p.c_mps + (fit.dc_mps or 0.0)
+
+    def _hypotheses(self, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
+        """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists."""
+        k = len(starts)
+        if k < 3:
+            return None
+        hyps = []
+        # (1) All preferred pulses at once (least squares), when there are enough.
+        if k >= 3:
+            S_pref = np.vstack([seed_pos[None, :], S_all[pref]])
+            t_pref = np.r_[0.0, t_all[pref]]
+            hyps.append(closed_form(S_pref, t_pref, self.p.c_mps, z_src))
+        # (2) Random minimal sets: seed + 3 sensors, mostly their preferred pulse.
+        M = self.p.n_hypotheses // 2
+        keys = self.rng.random((M, k))
+        pick_s = np.argsort(keys, axis=1)[:, :3]
+        use_pref = self.rng.random((M, 3)) < 0.6
+        rnd = (self.rng.random((M, 3)) * counts[pick_s]).astype(int)
+        col = np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
+        S4 = np.concatenate([np.broadcast_to(seed_pos, (M, 1, 3)), S_all[col]], axis=1)
+        t4 = np.concatenate([np.zeros((M, 1)), t_all[col]], axis=1)
+        hyps.append(closed_form(S4, t4, self.p.c_mps, z_src))
+        # (3) Unseeded minimal sets from preferred pulses: the seed may be an echo of an
+        # earlier shot that precedes this shot's first direct arrival.
+        if k >= 4:
+            keys = self.rng.random((M, k))
+            pick_s = np.argsort(keys, axis=1)[:, :4]
+            use_pref = self.rng.random((M, 4)) < 0.75
+            rnd = (self.rng.random((M, 4)) * counts[pick_s]).astype(int)
+            col = np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
+            hyps.append(closed_form(S_all[col], t_all[col], self.p.c_mps, z_src))
+        out = np.vstack([np.atleast_2d(h) for h in hyps])
+        out = out[np.all(np.isfinite(out), axis=1)]
+        # A source far outside the hearing range of the seed is not plausible.
+        far = np.hypot(out[:, 0] - seed_pos[0], out[:, 1] - seed_pos[1]) > 1.5 * self.p.max_range_m
+        out = out[~far]
+        return out if len(out) else None
+
+
+def _argmin_reduceat(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Offset (within each group) of the minimum of ``values``; groups are contiguous."""
+    mins = np.minimum.reduceat(values, starts)
+    group = np.repeat(np.arange(len(starts)), counts)
+    hit = values == mins[group]
+    hit_idx = np.flatnonzero(hit)
+    first = np.full(len(starts), -1)
+    # first hit per group
+    g = group[hit_idx]
+    uniq, pos = np.unique(g, return_index=True)
+    first[uniq] = hit_idx[pos] - starts[uniq]
+    first[first < 0] = 0
+    return first
+
+
+def _unique_three(S: np.ndarray, t: np.ndarray, c: float, z_src: float, max_range_m: float) -> bool:
+    """Three sensors: accept only if exactly one physically valid source within range fits.
+
+    Scans the emission time: for each t0 the two range-difference equations pin a
+    point; count well-separated solutions with consistent ranges.
+    """
+    if len(t) != 3:
+        return len(t) > 3
+    sols = _three_sensor_solutions(S, t, c, z_src)
+    center = S[:, :2].mean(axis=0)
+    valid = [s for s in sols if np.hypot(*(s[:2] - center)) <= max_range_m]
+    return len(valid) == 1
+
+
+def _three_sensor_solutions(S: np.ndarray, t: np.ndarray, c: float, z_src: float) -> list[np.ndarray]:
+    """Exact (x, y, t0) roots for three arrivals with the source at height ``z_src``.
+
+    The two differenced range equations are linear in (x, y) given t0, so x(t0), y(t0)
+    are affine; substituting into the first range equation leaves a quadratic in t0.
+    """
+    s0 = S[0]
+    A = np.array([[-2 * (S[1, 0] - s0[0]), -2 * (S[1, 1] - s0[1])],
+                  [-2 * (S[2, 0] - s0[0]), -2 * (S[2, 1] - s0[1])]])
+    if abs(np.linalg.det(A)) < 1e-6:
+        return []
+    c2 = c * c
+
+    def rhs(t0: float) -> np.ndarray:
+        out = []
+        for i in (1, 2):
+            dz = (z_src - S[i, 2]) ** 2 - (z_src - s0[2]) ** 2
+            out.append(c2 * (t[i] ** 2 - t[0] ** 2) - 2 * c2 * t0 * (t[i] - t[0])
+                       - (S[i, 0] ** 2 + S[i, 1] ** 2 - s0[0] ** 2 - s0[1] ** 2) - dz)
+        return np.array(out)
+
+    Ainv = np.linalg.inv(A)
+    p0 = Ainv @ rhs(0.0)
+    p1 = Ainv @ rhs(1.0) - p0  # x(t0) = p0 + p1·t0
+    # |p(t0) − s0|² + (z − s0z)² = c²(t_0 − t0)²
+    q = p0 - s0[:2]
+    a = p1 @ p1 - c2
+    b = 2 * q @ p1 + 2 * c2 * t[0]
+    cc = q @ q + (z_src - s0[2]) ** 2 - c2 * t[0] ** 2
+    disc = b * b - 4 * a * cc
+    if disc < 0 or abs(a) < 1e-12:
+        return []
+    roots = [(-b + s * np.sqrt(disc)) / (2 * a) for s in (1.0, -1.0)]
+    out = []
+    for t0 in roots:
+        if t0 <= t.min() + 1e-9:
+            xy = p0 + p1 * t0
+            out.append(np.array([xy[0], xy[1], t0]))
+    if len(out) == 2 and np.hypot(*(out[0][:2] - out[1][:2])) < 1.0:
+        out = out[:1]
+    return out

@@ -1,0 +1,303 @@
+"""Multilateration: where and when was the shot, from arrival times at known sensors.
+
+Model (REFERENCES.md): sensor *i* at ``s_i`` hears the blast at
+``t_i = t0 + |x − s_i| / c_eff,i + e_i`` with unknown source ``x = (x, y)`` at an assumed
+height ``z`` and unknown emission time ``t0``.  Two stages:
+
+1. ``closed_form`` — the range-squared differences are linear in ``(x, y, t0)``
+   (spherical interpolation); exact with exact data, vectorised over many candidate
+   sets at once (used to make RANSAC hypotheses).
+2. ``refine`` — Gauss–Newton with iteratively re-weighted, **one-sided** robust loss:
+   echoes and non-line-of-sight paths only ever arrive *late*, so a late residual is
+   down-weighted quickly while an early one keeps its weight much longer.  Optional
+   nuisance parameters with Gaussian priors: wind ``(w_e, w_n)`` (effective speed
+   ``c + w·u`` along the ray) and a speed-of-sound error ``dc`` (temperature error).
+   They are kept only when they pay for themselves (a significant drop in residuals),
+   so clean data keeps the efficient three-parameter estimate.
+
+Times are float seconds relative to a caller-chosen reference; positions are metres.
+Shapes: ``S`` is ``(n, 3)`` sensor positions, ``t`` is ``(n,)`` arrival times.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from localization.types import Ellipse
+
+#: χ²₂ 95 % quantile: a 2-D Gaussian's 95 % ellipse is x'Σ⁻¹x ≤ 5.991.
+CHI2_2DOF_95 = -2.0 * math.log(0.05)
+
+
+def f2_quantile(dof: float, p: float = 0.95) -> float:
+    """Quantile of Fisher's F(2, dof): closed form ``dof/2·((1−p)^(−2/dof) − 1)``."""
+    if dof <= 0:
+        return math.inf
+    return dof / 2.0 * ((1.0 - p) ** (-2.0 / dof) - 1.0)
+
+
+def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarray = 0.0) -> np.ndarray:
+    """Linear least-squares (x, y, t0) from ≥ 4 arrivals, batched.
+
+    ``S``: ``(..., n, 3)``, ``t``: ``(..., n)``; returns ``(..., 3)`` — NaN where the
+    geometry is singular.  The first arrival of each set is the reference row; callers
+    should pass times relative to something near the arrivals for conditioning.
+    """
+    S = np.asarray(S, dtype=float)
+    t = np.asarray(t, dtype=float)
+    z = np.asarray(z_src, dtype=float)[..., None]
+    s0 = S[..., :1, :]
+    t0 = t[..., :1]
+    dS = S[..., 1:, :] - s0
+    dz = (z - S[..., 1:, 2]) ** 2 - (z - S[..., :1, 2]) ** 2
+    c2 = c * c
+    # Work relative to the reference sensor for conditioning.
+    rel = S[..., :, :2] - s0[..., :, :2]
+    sq = np.einsum("...ij,...ij->...i", rel, rel)
+    A = np.empty(dS.shape[:-1] + (3,))
+    A[..., 0] = -2.0 * dS[..., 0]
+    A[..., 1] = -2.0 * dS[..., 1]
+    A[..., 2] = 2.0 * c2 * (t[..., 1:] - t0)
+    b = c2 * (t[..., 1:] ** 2 - t0**2) - sq[..., 1:] - dz
+    # Normal equations (batched 3×3), regularised by nothing: singular → NaN.
+    AtA = np.einsum("...ki,...kj->...ij", A, A)
+    Atb = np.einsum("...ki,...k->...i", A, b)
+    det = np.linalg.det(AtA)
+    scale = np.einsum("...ii->...", AtA) ** 3 + 1e-300
+    ok = np.abs(det) > 1e-12 * np.abs(scale)
+    AtA = np.where(ok[..., None, None], AtA, np.eye(3))
+    sol = np.linalg.solve(AtA, Atb[..., None])[..., 0]
+    sol[..., 0] += s0[..., 0, 0]
+    sol[..., 1] += s0[..., 0, 1]
+    sol[~ok] = np.nan
+    return sol
+
+
+def predict(S: np.ndarray, xy: np.ndarray, z_src: float, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Propagation times (s) and 3-D ranges (m) from a source at ``xy`` (…, 2) to ``S`` (n, 3)."""
+    dx = S[:, 0] - xy[..., 0:1]
+    dy = S[:, 1] - xy[..., 1:2]
+    dz = S[:, 2] - z_src
+    d = np.sqrt(dx * dx + dy * dy + dz * dz)
+    return d / c, d
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """A refined solution.  ``cov_xy_m2`` is the 2×2 covariance of (x, y) in m²,
+    already scaled by the estimated timing variance; ``dof`` the residual degrees of
+    freedom that estimate rests on."""
+
+    x_m: float
+    y_m: float
+    t0_s: float
+    residuals_s: np.ndarray
+    inliers: np.ndarray
+    sigma_s: float
+    cov_xy_m2: np.ndarray
+    dof: int
+    wind_mps: tuple[float, float] | None
+    dc_mps: float | None
+    converged: bool
+
+    def ellipse95(self) -> Ellipse:
+        """95 % ellipse of the position; uses F(2, dof) when σ was estimated from few
+        residuals so that the region stays honest with few sensors."""
+        k2 = 2.0 * f2_quantile(self.dof) if self.dof < 200 else CHI2_2DOF_95
+        return ellipse_from_cov(self.cov_xy_m2, k2)
+
+
+def ellipse_from_cov(cov: np.ndarray, k2: float = CHI2_2DOF_95) -> Ellipse:
+    """Ellipse {x : xᵀΣ⁻¹x ≤ k2} of a 2×2 east/north covariance."""
+    vals, vecs = np.linalg.eigh(np.asarray(cov, dtype=float))
+    vals = np.clip(vals, 0.0, None)
+    major = vecs[:, 1]
+    orientation = math.degrees(math.atan2(major[0], major[1])) % 180.0
+    return Ellipse(
+        semi_major_m=float(math.sqrt(k2 * vals[1])),
+        semi_minor_m=float(math.sqrt(k2 * vals[0])),
+        orientation_deg=float(orientation),
+    )
+
+
+def refine(
+    S: np.ndarray,
+    t: np.ndarray,
+    *,
+    x0: tuple[float, float],
+    c: float,
+    z_src: float,
+    wind_prior_mps: tuple[float, float] = (0.0, 0.0),
+    wind_sigma_mps: float = 3.0,
+    dc_sigma_mps: float = 2.0,
+    estimate_nuisance: bool = True,
+    late_scale: float = 2.5,
+    early_scale: float = 6.0,
+    sigma_floor_s: float = 5e-5,
+    sigma_cap_s: float = 0.02,
+    gate_s: float = 0.04,
+    max_iter: int = 12,
+) -> Fit:
+    """Robust Gauss–Newton refinement of (x, y, t0) [+ wind, + dc] from ``x0``.
+
+    Late residuals beyond ``late_scale``·σ and early ones beyond ``early_scale``·σ are
+    down-weighted (Cauchy); residuals outside ``gate_s`` are outliers.  Nuisance
+    parameters are estimated when ``estimate_nuisance`` and n ≥ 6 and kept only if
+    they reduce the weighted residual sum significantly (F-test at 1 %).
+    """
+    S = np.asarray(S, dtype=float)
+    t = np.asarray(t, dtype=float)
+    n = len(t)
+    base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, None, None,
+                 late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter)
+    best = base
+    if estimate_nuisance and int(base.inliers.sum()) >= 6:
+        nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, z_src, wind_prior_mps, wind_sigma_mps, dc_sigma_mps,
+                     late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, t0_start=base.t0_s)
+        # Compare on a common inlier set: residual sums with and without nuisance.
+        common = base.inliers & nuis.inliers
+        k = int(common.sum())
+        if k >= 6:
+            rss0 = float(np.sum(base.residuals_s[common] ** 2))
+            rss1 = float(np.sum(nuis.residuals_s[common] ** 2))
+            extra = 3
+            dof1 = max(k - 3 - extra, 1)
+            f_stat = ((rss0 - rss1) / extra) / max(rss1 / dof1, 1e-30)
+            if f_stat > _f_crit_01(extra, dof1):
+                best = nuis
+    return best
+
+
+def _f_crit_01(d1: int, d2: int) -> float:
+    """Conservative 99 % critical values of F(d1=3, d2) (table, interpolated)."""
+    table = {1: 5403.0, 2: 99.17, 3: 29.46, 4: 16.69, 5: 12.06, 6: 9.78, 7: 8.45, 8: 7.59, 9: 6.99,
+             10: 6.55, 12: 5.95, 15: 5.42, 20: 4.94, 30: 4.51, 60: 4.13}
+    keys = sorted(table)
+    for k in keys:
+        if d2 <= k:
+            return table[k]
+    return 3.78
+
+
+def _irls(S, t, xy, c, z_src, wind_prior, wind_sigma, dc_sigma, late_scale, early_scale,
+          sigma_floor, sigma_cap, gate, max_iter, t0_start=None) -> Fit:
+    n = len(t)
+    use_nuis = wind_sigma is not None
+    wind = np.array(wind_prior, dtype=float)
+    dc = 0.0
+    tau, d = _prop(S, xy, z_src, c + dc, wind)
+    t0 = float(np.median(t - tau)) if t0_start is None else float(t0_start)
+    r = t - t0 - tau
+    sigma = _robust_sigma(r, sigma_floor, sigma_cap)
+    converged = False
+    for it in range(max_iter):
+        w = _weights(r, sigma, late_scale, early_scale, gate)
+        ceff = c + dc + _wind_dot(S, xy, z_src, wind)
+        ux = (S[:, 0] - xy[0]) / d
+        uy = (S[:, 1] - xy[1]) / d
+        # d t_pred / d params
+        cols = [-ux / ceff, -uy / ceff, np.ones(n)]
+        if use_nuis:
+            cols += [-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2]
+        J = np.stack(cols, axis=1)
+        sw = np.sqrt(w)
+        Jw = J * sw[:, None]
+        rw = r * sw
+        H = Jw.T @ Jw
+        g = Jw.T @ rw
+        if use_nuis:
+            # Priors as pseudo-observations, in units of the timing σ.
+            prec = sigma**2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2])
+            H[3:, 3:] += np.diag(prec)
+            g[3:] -= prec * (np.r_[wind - np.asarray(wind_prior), dc])
+        try:
+            step = np.linalg.solve(H + 1e-12 * np.eye(len(H)) * np.trace(H), g)
+        except np.linalg.LinAlgError:
+            break
+        xy = xy + step[:2]
+        t0 += step[2]
+        if use_nuis:
+            wind = wind + step[3:5]
+            dc += step[5]
+        tau, d = _prop(S, xy, z_src, c + dc, wind)
+        r = t - t0 - tau
+        sigma = _robust_sigma(r[w > 0.2], sigma_floor, sigma_cap) if np.any(w > 0.2) else sigma
+        if abs(step[0]) + abs(step[1]) < 1e-3 and it >= 2:
+            converged = True
+            break
+    inliers = (r <= max(4.0 * sigma, 2e-3) * 1.0 + 0.0) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
+    k = int(inliers.sum())
+    n_par = 6 if use_nuis else 3
+    dof = max(k - n_par, 0)
+    # Final covariance from the inlier set (unit weights), σ² from their residuals.
+    ceff = c + dc + _wind_dot(S, xy, z_src, wind)
+    ux = (S[:, 0] - xy[0]) / d
+    uy = (S[:, 1] - xy[1]) / d
+    cols = [-ux / ceff, -uy / ceff, np.ones(n)]
+    if use_nuis:
+        cols += [-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2]
+    J = np.stack(cols, axis=1)[inliers]
+    H = J.T @ J
+    if dof > 0:
+        s2 = float(np.sum(r[inliers] ** 2)) / dof
+    else:
+        s2 = sigma**2
+    s2 = max(s2, sigma_floor**2)
+    if use_nuis:
+        H[3:, 3:] += np.diag(s2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2]))
+    try:
+        cov = np.linalg.inv(H) * s2
+        cov_xy = cov[:2, :2]
+        if not np.all(np.isfinite(cov_xy)):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        cov_xy = np.eye(2) * 1e6
+    return Fit(
+        x_m=float(xy[0]),
+        y_m=float(xy[1]),
+        t0_s=float(t0),
+        residuals_s=r,
+        inliers=inliers,
+        sigma_s=float(math.sqrt(s2)),
+        cov_xy_m2=cov_xy,
+        dof=dof,
+        wind_mps=(float(wind[0]), float(wind[1])) if use_nuis else None,
+        dc_mps=float(dc) if use_nuis else None,
+        converged=converged,
+    )
+
+
+def _prop(S, xy, z_src, c, wind):
+    dx = S[:, 0] - xy[0]
+    dy = S[:, 1] - xy[1]
+    dz = S[:, 2] - z_src
+    d = np.sqrt(dx * dx + dy * dy + dz * dz)
+    d = np.maximum(d, 1e-3)
+    ceff = c + (wind[0] * dx + wind[1] * dy) / d
+    return d / ceff, d
+
+
+def _wind_dot(S, xy, z_src, wind):
+    dx = S[:, 0] - xy[0]
+    dy = S[:, 1] - xy[1]
+    dz = S[:, 2] - z_src
+    d = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
+    return (wind[0] * dx + wind[1] * dy) / d
+
+
+def _robust_sigma(r, floor, cap):
+    if len(r) == 0:
+        return floor
+    med = np.median(r)
+    mad = 1.4826 * np.median(np.abs(r - med))
+    return float(min(max(mad, floor), cap))
+
+
+def _weights(r, sigma, late_scale, early_scale, gate):
+    """One-sided Cauchy weights: late residuals are suspected echoes sooner."""
+    scale = np.where(r > 0, late_scale * sigma, early_scale * sigma)
+    w = 1.0 / (1.0 + (r / scale) ** 2)
+    w[np.abs(r) > gate] = 0.0
+    return w
