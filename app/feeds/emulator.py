@@ -45,6 +45,16 @@ class EmulatedSensor:
         self.counts: Counter[str] = Counter()
         self.nacks: Counter[str] = Counter()
         self.stored_seqs: set[int] = set()
+        self._link_down_until = 0.0
+
+    def link_down(self, seconds: float) -> None:
+        """Drop the connection now and stay away for ``seconds`` (a network outage);
+        messages queued meanwhile are sent after reconnecting."""
+        self._link_down_until = time.monotonic() + seconds
+        self._ready = False
+        if self._writer is not None:
+            self._writer.close()
+        self.counts["link_down"] += 1
 
     # ------------------------------------------------------------------ producing
     def enqueue(self, type_: str, **fields: Any) -> int:
@@ -84,6 +94,10 @@ class EmulatedSensor:
     async def run(self) -> None:
         backoff = 0.05
         while not self._stopping:
+            down = self._link_down_until - time.monotonic()
+            if down > 0:
+                await asyncio.sleep(min(down, 0.5))
+                continue
             try:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(
                     self.host, self.port, ssl=self.ssl_context,

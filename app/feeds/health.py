@@ -160,8 +160,8 @@ class HealthMonitor:
         if (state, trusted, detail) != (old.state, old.timing_trusted, old.detail) or rep is not old.report:
             since = old.since_ns if state == old.state else now_ns
             tr.status = SensorStatus(old.sensor, state, trusted, since, tr.last_seen_ns, detail, rep)
-            if (state, trusted, detail) != (old.state, old.timing_trusted, old.detail):
-                changes.append(tr.status)
+            if (state, trusted) != (old.state, old.timing_trusted):
+                changes.append(tr.status)  # a new detail alone (a growing clock error) is not news
         else:
             tr.status = replace(old, last_seen_ns=tr.last_seen_ns)
         active = tr.active if tr.active is not None else set()
