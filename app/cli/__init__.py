@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.locate_cmd",
     "app.cli.demo_cmd",
     "app.cli.bench_cmd",
+    "app.cli.feed_cmd",
 )
 
 
