@@ -150,7 +150,7 @@ class Synthesizer:
                 if amp < 1e-5:
                     continue
                 pos = pos_ms * (1.0 + d / 600.0)
-                rise = rise_ms + 0.0002 * d
+                rise = rise_ms + 0.0004 * d
                 rt60 = float(pr.uniform(0.3, 0.9)) if self.echoes else 0.0
                 length = int((0.03 + min(rt60, 1.0)) * sr) + int(ring[1] * 5e-3 * sr)
                 paths.append(_Path(si, ei, t_samp, amp, "blast", (self.seed, 4, ei, si), length,
@@ -293,12 +293,12 @@ def _render_path(p: _Path, i0: int, sr: int, bank: np.ndarray) -> np.ndarray:
         dg = (np.hypot(d, hs + hr) - np.hypot(d, hr - hs)) / c
         w += 0.6 * _blast(tau - dg, pos_ms * 1e-3, rise_ms * 1e-3, ring_hz, ring_ms * 1e-3, ring_rel) / norm
         # discrete urban echoes
-        for _ in range(int(r.poisson(4))):
-            delay = 0.004 + r.exponential(0.04)
-            gain = r.uniform(0.08, 0.5) * np.exp(-delay / 0.15)
+        for _ in range(int(r.poisson(6))):
+            delay = 0.002 + r.exponential(0.02)
+            gain = r.uniform(0.15, 0.7) * np.exp(-delay / 0.15)
             w += gain * _blast(tau - delay, pos_ms * 1.5e-3, rise_ms * 2e-3, ring_hz, ring_ms * 1e-3, ring_rel) / norm
         # diffuse reverberation tail (noise from the bank, decaying)
-        tail_db = r.uniform(-30.0, -20.0)
+        tail_db = r.uniform(-22.0, -12.0)
         k = int(r.integers(0, len(bank) - p.length))
         tail = bank[k : k + p.length].astype(np.float64)
         tail = np.diff(tail, prepend=tail[0])  # brighter than the rumble
@@ -313,8 +313,14 @@ def _blast(tau: np.ndarray, pos_s: float, rise_s: float, ring_hz: float, ring_s:
     t = np.maximum(tau, 0.0)
     on = tau >= 0.0
     front = 1.0 - np.exp(-t / max(rise_s, 1e-6))
-    w = (1.0 - t / pos_s) * np.exp(-1.2 * t / pos_s)
-    w = np.where(t < 12 * pos_s, w, 0.0)
+    if ring_hz > 0.0 and ring_s > 0.0:
+        w = (1.0 - t / pos_s) * np.exp(-1.2 * t / pos_s)
+        w = np.where(t < 12 * pos_s, w, 0.0)
+    else:
+        # muzzle blast heard at range: an N-like cycle (positive then negative phase of
+        # similar length) with a short decaying after-oscillation
+        w = np.sin(np.pi * t / pos_s) * np.exp(-0.6 * t / pos_s)
+        w = np.where(t < 4 * pos_s, w, 0.0)
     if ring_hz > 0.0 and ring_s > 0.0:
         w = w + ring_rel * np.sin(2 * np.pi * ring_hz * t) * np.exp(-t / ring_s)
     return np.where(on, front * w, 0.0)
