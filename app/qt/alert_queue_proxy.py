@@ -1,8 +1,8 @@
-"""Filtering for the alert queue: by state, kind and free text.  Sorting is delegated to
-the source model (see ``AlertQueueModel.sort``), so the proxy keeps source order."""
+"""Filtering for the alert queue: by state, kind and free text.  Sorting is done by
+the source model (see ``AlertQueueModel.sort``); the proxy keeps source order."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel
 
 from app.qt.alert_queue_model import AlertQueueModel
 
@@ -61,9 +61,6 @@ class AlertQueueProxy(QSortFilterProxyModel):
             if self._text not in hay:
                 return False
         return True
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        self.sourceModel().sort(column, order)
 
     def incident_id_at(self, proxy_row: int) -> str | None:
         idx = self.index(proxy_row, 0)

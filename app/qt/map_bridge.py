@@ -24,7 +24,8 @@ class MapBridge(QObject):
     # to Python
     ready = Signal()
     incident_clicked = Signal(str)
-    rendered = Signal(list, int)       # incident ids, perf_counter_ns when JS reported them drawn
+    user_activity = Signal()           # mouse/keyboard on the map (for the idle lock)
+    rendered = Signal(list, object)     # incident ids, perf_counter_ns when JS reported them drawn
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -69,6 +70,10 @@ class MapBridge(QObject):
         ids = json.loads(ids_json)
         self.rendered_count += len(ids)
         self.rendered.emit(ids, time.perf_counter_ns())
+
+    @Slot()
+    def js_activity(self) -> None:
+        self.user_activity.emit()
 
     @Slot(str, str)
     def js_log(self, level: str, message: str) -> None:

@@ -113,6 +113,13 @@ document.addEventListener("DOMContentLoaded", function () {
     bridge.selection_changed.connect(onSelection);
     bridge.layers_changed.connect(onLayers);
     bridge.view_requested.connect(onView);
+    var lastActivity = 0;
+    ["mousedown", "keydown", "wheel"].forEach(function (ev) {
+      document.addEventListener(ev, function () {
+        var t = Date.now();
+        if (t - lastActivity > 5000) { lastActivity = t; bridge.js_activity(); }
+      }, true);
+    });
     bridge.js_ready();
   });
 });

@@ -1,0 +1,152 @@
+"""``tocsin console`` — the dispatcher console (PySide6).
+
+``open_demo_console`` is the entry the ``demo`` command calls: it opens the console on
+the demo city with the live simulator and a training banner, or returns ``None`` when
+there is no display so the caller can run the headless demo instead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from app.cli import CliError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("console", help="open the dispatcher console (live map, alert queue, audio, CAD entry)",
+                       description="Open the dispatcher console. With --demo (the default for now) it runs on the "
+                                   "Port Tocsin demo city with the live simulator and a TRAINING banner.")
+    p.add_argument("--screenshot", metavar="PATH", help="render the window offscreen after --after seconds, save "
+                                                        "it as PATH (PNG) and exit")
+    p.add_argument("--after", type=float, default=8.0, metavar="S", help="seconds of demo before the screenshot")
+    p.add_argument("--user", default=None, help="sign in as this demo user (training only): disp1, sup1, "
+                                                "analyst1, trainer1, admin")
+    p.add_argument("--rate", type=float, default=0.15, help="simulated incidents per second (default 0.15)")
+    p.add_argument("--history", type=int, default=40, help="earlier incidents to show in the queue")
+    p.add_argument("--size", default="1600x1000", help="window size WxH for screenshots")
+    p.set_defaults(func=run)
+
+
+def display_available() -> tuple[bool, str]:
+    """(True, "") when a GUI can open, else (False, why)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith(("offscreen", "minimal", "vnc")):
+        return True, ""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False, "no display (DISPLAY/WAYLAND_DISPLAY unset)"
+    try:
+        import PySide6.QtWebEngineWidgets  # noqa: F401
+    except ImportError as exc:
+        return False, f"Qt WebEngine is not usable here ({exc})"
+    return True, ""
+
+
+def _prepare_env(offscreen: bool) -> None:
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if offscreen and "--disable-gpu" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    # Hardware video decoding probes (VA-API) are irrelevant to an audio-only console.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.ffmpeg=false")
+
+
+def open_demo_console(*, screenshot: str | None = None, after_s: float = 8.0, user_id: str | None = "trainer1",
+                      rate_per_s: float = 0.15, history: int = 40, size: str = "1600x1000") -> int | None:
+    """Open the training console on the demo city.  Returns None (nothing opened) when there
+    is no display and no screenshot was asked for; otherwise the exit status."""
+    if screenshot is None:
+        ok, why = display_available()
+        if not ok:
+            print(f"tocsin: cannot open the console: {why}. Running the headless demo instead.", file=sys.stderr)
+            return None
+    return _run_console(training=True, screenshot=screenshot, after_s=after_s, user_id=user_id,
+                        rate_per_s=rate_per_s, history=history, size=size)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.screenshot is None:
+        ok, why = display_available()
+        if not ok:
+            raise CliError(f"cannot open the console: {why}; try `tocsin demo` for the headless demo, or "
+                           "`tocsin console --screenshot out.png`")
+    return _run_console(training=True, screenshot=args.screenshot, after_s=args.after, user_id=args.user,
+                        rate_per_s=args.rate, history=args.history, size=args.size)
+
+
+def _run_console(*, training: bool, screenshot: str | None, after_s: float, user_id: str | None,
+                 rate_per_s: float, history: int, size: str) -> int:
+    t_start = time.perf_counter()
+    _prepare_env(offscreen=screenshot is not None)
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from app.console_services.access import demo_access
+    from app.console_services.clock import SystemClock
+    from app.console_services.console_dispatch import ConsoleDispatch
+    from app.console_services.demo_seed import seed_history
+    from app.console_services.site import demo_site
+    from app.ui.console_controller import ConsoleController
+    from app.ui.live_source import demo_source_factory
+    from app.ui.login_dialog import LoginDialog
+    from app.ui.theme import apply_theme
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Tocsin")
+    app.setOrganizationName("Tocsin")
+    apply_theme(app)
+    access = demo_access()
+    if screenshot is not None and user_id is None:
+        user_id = "sup1"
+    if user_id is not None:
+        try:
+            user = access.sign_in(user_id, user_id)
+        except ValueError as exc:
+            raise CliError(f"unknown demo user {user_id!r}") from exc
+    else:
+        dlg = LoginDialog(access, hint="Training accounts: disp1, sup1, analyst1, trainer1, admin "
+                                       "(password = user id).")
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.user is None:
+            return 1
+        user = dlg.user
+    site = demo_site()
+    clock = SystemClock()
+    dispatch = ConsoleDispatch(site.locator, clock, site.profile, training=training)
+    seed_history(dispatch, history)
+    settings = None if screenshot else QSettings("Tocsin", "console")
+    ctl = ConsoleController(site=site, dispatch=dispatch, access=access, user=user, clock=clock,
+                            source_factory=demo_source_factory(site, rate_per_s=rate_per_s), settings=settings,
+                            training=training)
+    ctl.model.load(dispatch.records())
+    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
+    w, h = (int(v) for v in size.lower().split("x"))
+    ctl.window.resize(w, h)
+    ctl.window.show()
+    ctl.start()
+    print(f"console: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
+    if screenshot is not None:
+        def shoot() -> None:
+            newest = max(dispatch.records(), key=lambda r: r.reported_ns, default=None)
+            if newest is not None:
+                ctl.select_incident(newest.incident_id)
+            QTimer.singleShot(1500, finish)
+
+        def finish() -> None:
+            out = Path(screenshot)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            ctl.window.grab().save(str(out))
+            print(f"console: screenshot saved to {out}", file=sys.stderr)
+            ctl.window.close()
+            app.quit()
+
+        QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
+    rc = app.exec()
+    ctl.shutdown()
+    return int(rc)

@@ -1,0 +1,493 @@
+"""Wires the console together: worker → dispatch service → queue model + map bridge, the
+user's actions → dispatch service, selection between queue ⇄ map ⇄ detail ⇄ audio, tones,
+escalation, roles, idle lock and shortcuts.  No business rules here — they are in
+``ConsoleDispatch`` / ``access``; this file only routes."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, QSettings, QTimer, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QLabel
+
+from app.console_services.access import PERMISSIONS, ConsoleAccess, PermissionDenied, User
+from app.console_services.cad import prefill
+from app.console_services.clips import clip_for
+from app.console_services.console_dispatch import ConsoleDispatch
+from app.console_services.map_features import coverage_ring, incident_feature, sensor_features
+from app.console_services.readout import clock_time, format_age, readout
+from app.console_services.site import ConsoleSite
+from app.qt.alert_queue_model import AlertQueueModel
+from app.qt.idle_watcher import IdleWatcher
+from app.qt.incident_worker import IncidentWorker, WorkerHost
+from app.qt.playback import PlaybackController
+from app.qt.tones import TonePlayer
+from app.ui.alert_queue_view import AlertQueueView
+from app.ui.cad_form import CadForm
+from app.ui.incident_detail import IncidentDetail
+from app.ui.login_dialog import LockOverlay
+from app.ui.main_window import ConsoleWindow
+from app.ui.supervisor_view import SupervisorView
+from app.ui.waveform_view import WaveformView
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS: list[tuple[str, str, str]] = [
+    # key, description, controller method
+    ("A", "Acknowledge the selected alert", "acknowledge"),
+    ("C", "Open the CAD entry form", "open_cad"),
+    ("D", "Close with the chosen disposition", "close_selected"),
+    ("S", "Supervisor confirmation", "supervisor_confirm"),
+    ("N", "Next alert", "next_alert"),
+    ("J", "Next alert", "next_alert"),
+    ("K", "Previous alert", "previous_alert"),
+    ("U", "Oldest unacknowledged alert", "next_unacknowledged"),
+    ("Space", "Play / pause the clip", "toggle_play"),
+    ("L", "Loop the clip on / off", "toggle_loop"),
+    ("[", "Slower playback", "slower"),
+    ("]", "Faster playback", "faster"),
+    (",", "Back 0.5 s", "seek_back"),
+    (".", "Forward 0.5 s", "seek_forward"),
+    ("=", "Zoom in on the waveform", "zoom_in"),
+    ("-", "Zoom out", "zoom_out"),
+    ("0", "Whole clip", "zoom_fit"),
+    ("M", "Mute / unmute tones (alerts still show)", "toggle_mute"),
+    ("Ctrl+F", "Filter the queue", "focus_filter"),
+    ("Ctrl+Shift+C", "Copy the read-out", "copy_readout"),
+    ("F2", "Focus the alert queue", "focus_queue"),
+    ("F3", "Focus the map", "focus_map"),
+    ("F4", "Incident detail", "focus_detail"),
+    ("F5", "Audio", "focus_audio"),
+    ("F6", "Supervisor view", "focus_supervisor"),
+    ("Ctrl+L", "Lock the session", "lock_now"),
+    ("F1", "This help", "toggle_help"),
+    ("?", "This help", "toggle_help"),
+    ("Esc", "Close help", "close_help"),
+]
+
+
+class ConsoleController(QObject):
+    def __init__(self, *, site: ConsoleSite, dispatch: ConsoleDispatch, access: ConsoleAccess, user: User,
+                 clock, source_factory: Callable | None = None, with_map: bool = True,
+                 use_audio: bool | None = None, settings: QSettings | None = None, training: bool = False,
+                 poll_ms: int = 50, idle_lock_s: float | None = None) -> None:
+        super().__init__()
+        self.site = site
+        self.dispatch = dispatch
+        self.access = access
+        self.user = user
+        self.clock = clock
+        self.settings = settings
+        self.selected_id: str | None = None
+        self._loaded_clip: tuple[str, int] | None = None
+        self.latency_model_ms: list[float] = []
+        self.latency_map_ms: list[float] = []
+        self._emitted: dict[str, int] = {}
+        self.idle_lock_s = access.idle_lock_s if idle_lock_s is None else idle_lock_s
+        self.idle = IdleWatcher(self)
+
+        self.model = AlertQueueModel(clock, dispatch.profile.ack_timeout_s, self)
+        self.queue = AlertQueueView(self.model)
+        self.detail = IncidentDetail()
+        self.detail.set_dispositions(dispatch.profile.dispositions)
+        self.playback = PlaybackController(self, use_audio=use_audio)
+        self.waveform = WaveformView(self.playback)
+        self.supervisor = SupervisorView()
+        self.tones = TonePlayer(self, use_audio=use_audio)
+        if with_map:
+            from app.ui.map_view import MapView
+
+            self.map = MapView()
+            self.map.load_base(center=site.center, zoom=site.zoom, city_layers=site.city_layers,
+                               coverage=coverage_ring(site.sensors, site.frame), tile_url=site.profile.tile_url)
+            self.bridge = self.map.bridge
+            map_widget = self.map
+        else:
+            self.map = None
+            self.bridge = None
+            map_widget = QLabel("Map disabled")
+        self.window = ConsoleWindow(queue=self.queue, detail=self.detail, waveform=self.waveform,
+                                    supervisor=self.supervisor, map_widget=map_widget, training=training,
+                                    title=f"Tocsin — {site.profile.name}" + (" — TRAINING" if training else ""))
+        self.window.on_close = self.shutdown
+        self.window.lock_overlay = self.lock = LockOverlay(access, self.window)
+        self.window.help.set_shortcuts([(k, d) for k, d, _ in SHORTCUTS if k not in ("J", "?", "Esc")])
+        self._build_toolbar()
+        self._build_shortcuts()
+
+        self.queue.incident_selected.connect(self.select_incident)
+        self.supervisor.incident_activated.connect(self.select_incident)
+        self.supervisor.confirm_requested.connect(self.supervisor_confirm_id)
+        self.detail.acknowledge_clicked.connect(self.acknowledge)
+        self.detail.cad_clicked.connect(self.open_cad)
+        self.detail.close_clicked.connect(self.close_selected_with)
+        self.detail.confirm_clicked.connect(self.supervisor_confirm)
+        self.detail.call_clicked.connect(self.link_call)
+        self.detail.copy_clicked.connect(self.copy_readout)
+        self.playback.status_message.connect(self.window.audio_status.setText)
+        self.window.audio_status.setText(self.playback.status_text())
+        if self.bridge is not None:
+            self.bridge.incident_clicked.connect(self.select_incident)
+            self.bridge.rendered.connect(self._on_rendered)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.on_tick)
+        self._tick.start()
+
+        self.host: WorkerHost | None = None
+        if source_factory is not None:
+            worker = IncidentWorker(source_factory, interval_ms=poll_ms)
+            self.host = WorkerHost(worker, self)
+            worker.incidents_emitted.connect(self.on_incidents)
+            worker.status_changed.connect(self.window.feed_status.setText)
+            worker.failed.connect(self._on_feed_failed)
+        if self.map is not None:
+            from app.ui.map_view import MapView
+
+            self.idle.watch(self.window, skip=(MapView,))
+            self.bridge.user_activity.connect(self.idle.touch)
+        else:
+            self.idle.watch(self.window)
+        self.set_user(user)
+        if settings is not None:
+            self.window.restore_layout(settings)
+        self.on_tick()
+
+    # ---- start / stop ------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.host is not None:
+            self.host.start()
+
+    def shutdown(self) -> None:
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
+        self.idle.unwatch_all()
+        self._tick.stop()
+        if self.settings is not None:
+            self.window.save_layout(self.settings)
+            self.settings.sync()
+        if self.host is not None:
+            self.host.shutdown()
+        self.playback.close()
+
+    # ---- roles ---------------------------------------------------------------------------------
+    def perms(self) -> set[str]:
+        return set(PERMISSIONS.get(self.user.role, ()))
+
+    def set_user(self, user: User) -> None:
+        self.user = user
+        perms = self.perms()
+        self.detail.set_permissions(perms)
+        self.window.user_label.setText(f"  {user.display_name} · {user.role}  ")
+        sup = "view_supervisor" in perms
+        self.window.supervisor_dock.toggleViewAction().setVisible(sup)
+        self.window.supervisor_dock.setVisible(sup)
+        self.dispatch.on_duty = {user.user_id}
+        if self.bridge is not None:
+            show = "view_sensors" in perms
+            self.bridge.set_layers(sensors=show,
+                                   sensor_list=sensor_features(self.site.sensors, self.site.frame) if show else [])
+        self._refresh_supervisor()
+
+    # ---- incidents in ----------------------------------------------------------------------------
+    @Slot(object)
+    def on_incidents(self, batch) -> None:
+        features = []
+        new_kinds = []
+        for inc, t_emit in batch:
+            rec, is_new = self.dispatch.ingest(inc)
+            self.model.add_or_update(rec)
+            self.latency_model_ms.append((time.perf_counter_ns() - t_emit) / 1e6)
+            self._emitted[inc.id] = t_emit
+            if self.bridge is not None:
+                features.append(incident_feature(rec, self.site.frame))
+            if is_new:
+                new_kinds.append(inc.kind)
+            if inc.id == self.selected_id:
+                self._show_detail(rec)
+        if features:
+            self.bridge.push_incidents(features)
+        if new_kinds:
+            order = ("multiple_gunshots", "single_gunshot", "possible_gunfire")
+            self.tones.play(min(new_kinds, key=lambda k: order.index(k) if k in order else 9))
+            self.window.status.showMessage(f"New alert: {len(new_kinds)} incident(s)", 4000)
+        self._refresh_supervisor()
+
+    def push_records_to_map(self, recs) -> None:
+        if self.bridge is not None and recs:
+            self.bridge.push_incidents([incident_feature(r, self.site.frame) for r in recs])
+
+    def _on_rendered(self, ids, t_ns) -> None:
+        for iid in ids:
+            t0 = self._emitted.pop(iid, None)
+            if t0 is not None:
+                self.latency_map_ms.append((t_ns - t0) / 1e6)
+
+    @Slot(str)
+    def _on_feed_failed(self, msg: str) -> None:
+        self.window.feed_status.setText(msg)
+        self.window.status.showMessage(msg, 10000)
+
+    # ---- selection -------------------------------------------------------------------------------
+    @Slot(str)
+    def select_incident(self, incident_id: str) -> None:
+        if not incident_id:
+            return
+        try:
+            rec = self.dispatch.get(incident_id)
+        except KeyError:
+            return
+        changed = incident_id != self.selected_id
+        self.selected_id = incident_id
+        self.queue.select(incident_id)
+        if changed and self.bridge is not None:
+            self.bridge.select(incident_id)
+        self._show_detail(rec)
+
+    def _show_detail(self, rec) -> None:
+        now = self.clock.now_ns()
+        text = readout(rec.incident, location_words=rec.location_words, near_words=rec.near_words,
+                       reported_ns=rec.reported_ns, now_ns=now)
+        self.detail.set_record(rec, text, now)
+        key = (rec.incident_id, rec.incident.revision)
+        if key != self._loaded_clip and "play_audio" in self.perms():
+            self._loaded_clip = key
+            self.waveform.set_clip(clip_for(rec.incident))
+
+    def selected_record(self):
+        if self.selected_id is None:
+            return None
+        return self.dispatch.get(self.selected_id)
+
+    # ---- actions -------------------------------------------------------------------------------
+    def _do(self, fn, *args):
+        try:
+            rec = fn(*args)
+        except PermissionDenied as exc:
+            self.window.status.showMessage(f"Not allowed: {exc}", 6000)
+            return None
+        except (ValueError, KeyError) as exc:
+            self.window.status.showMessage(str(exc), 6000)
+            return None
+        self.model.record_changed(rec.incident_id)
+        self.push_records_to_map([rec])
+        if rec.incident_id == self.selected_id:
+            self._show_detail(rec)
+        self._refresh_supervisor()
+        return rec
+
+    def acknowledge(self) -> None:
+        if self.selected_id:
+            self._do(self.dispatch.acknowledge, self.selected_id, self.user)
+
+    def open_cad(self) -> CadForm | None:
+        rec = self.selected_record()
+        if rec is None or "cad_entry" not in self.perms():
+            return None
+        self.cad_form = CadForm(prefill(rec, self.dispatch.profile), self.dispatch.profile, self.window)
+        self.cad_form.accepted.connect(self._cad_accepted)
+        self.idle.watch(self.cad_form)
+        self.cad_form.open()
+        return self.cad_form
+
+    @Slot()
+    def _cad_accepted(self) -> None:
+        form = self.cad_form
+        if form.result_draft is None or self.selected_id is None:
+            return
+        rec = self._do(self.dispatch.create_cad, self.selected_id, self.user, form.result_draft)
+        if rec is not None:
+            self.window.status.showMessage(f"CAD record {rec.cad_number} created", 6000)
+
+    def close_selected(self) -> None:
+        self.close_selected_with(self.detail.disposition.currentText())
+
+    @Slot(str)
+    def close_selected_with(self, disposition: str) -> None:
+        if self.selected_id:
+            self._do(self.dispatch.set_disposition, self.selected_id, self.user, disposition)
+
+    def supervisor_confirm(self) -> None:
+        if self.selected_id:
+            self.supervisor_confirm_id(self.selected_id)
+
+    @Slot(str)
+    def supervisor_confirm_id(self, incident_id: str) -> None:
+        self._do(self.dispatch.supervisor_confirm, incident_id, self.user)
+
+    def link_call(self) -> None:
+        if not self.selected_id:
+            return
+        dlg = QInputDialog(self.window)
+        dlg.setObjectName("call_dialog")
+        dlg.setWindowTitle("Link citizen call")
+        dlg.setLabelText("Caller and what they reported (e.g. '555-0142: heard 4 shots, saw a dark sedan'):")
+        dlg.textValueSelected.connect(self._call_entered)
+        self.call_dialog = dlg
+        dlg.open()
+
+    @Slot(str)
+    def _call_entered(self, text: str) -> None:
+        caller, _, summary = text.partition(":")
+        if self.selected_id and text.strip():
+            self._do(self.dispatch.add_citizen_call, self.selected_id, self.user, caller.strip() or "caller",
+                     summary.strip() or text.strip())
+
+    def copy_readout(self) -> None:
+        if self.detail.record is not None:
+            QGuiApplication.clipboard().setText(self.detail.readout.text())
+            self.window.status.showMessage("Read-out copied", 3000)
+
+    # ---- escalation / ticking ----------------------------------------------------------------------
+    @Slot()
+    def on_tick(self) -> None:
+        self.window.clock_label.setText(clock_time(self.clock.now_ns()))
+        escalated = self.dispatch.check_escalations()
+        for rec in escalated:
+            self.model.record_changed(rec.incident_id)
+        if escalated:
+            self.push_records_to_map(escalated)
+            self.tones.play("escalation")
+            self.window.status.showMessage(
+                f"ESCALATED: {len(escalated)} alert(s) unacknowledged past {self.dispatch.profile.ack_timeout_s:.0f} s"
+                " — supervisors notified", 10000)
+            if "view_supervisor" in self.perms():
+                self.window.supervisor_dock.raise_()
+        n_esc = sum(1 for r in self.dispatch.awaiting_supervisor() if r.escalated)
+        self.window.escalation_label.setText(f"  {n_esc} ESCALATED  ")
+        self.window.escalation_label.setVisible(n_esc > 0)
+        rec = self.selected_record()
+        if rec is not None:
+            self._show_detail(rec)
+        self._refresh_supervisor()
+        if self.idle_lock_s and not self.lock.isVisible() and self.idle.idle_s() > self.idle_lock_s:
+            self.lock_now(reason=f"idle for {format_age(self.idle_lock_s)}")
+
+    def _refresh_supervisor(self) -> None:
+        if "view_supervisor" not in self.perms():
+            return
+        self.supervisor.set_staffing(len(self.dispatch.on_duty), self.dispatch.profile.monitors_required)
+        self.supervisor.set_records(self.dispatch.awaiting_supervisor()[:200], self.clock.now_ns())
+
+    # ---- idle lock -------------------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+            self.idle = IdleWatcher(self)
+        return False
+
+    def lock_now(self, reason: str = "locked by user") -> None:
+        self.lock.lock(self.user, reason)
+
+    # ---- toolbar / shortcuts -----------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        tb = self.window.toolbar
+        title = QLabel(f"  TOCSIN · {self.site.profile.short_name}  ")
+        title.setStyleSheet("font-size: 18px; font-weight: bold; color: #00e5ff;")
+        tb.addWidget(title)
+        tb.addWidget(self.window.clock_label)
+        tb.addWidget(self.window.escalation_label)
+        tb.addSeparator()
+        self.mute_action = QAction("Tones on", self.window)
+        self.mute_action.setCheckable(True)
+        self.mute_action.toggled.connect(self._mute_toggled)
+        tb.addAction(self.mute_action)
+        help_action = QAction("Keys (F1)", self.window)
+        help_action.triggered.connect(self.toggle_help)
+        tb.addAction(help_action)
+        lock_action = QAction("Lock (Ctrl+L)", self.window)
+        lock_action.triggered.connect(self.lock_now)
+        tb.addAction(lock_action)
+        tb.addSeparator()
+        tb.addWidget(self.window.user_label)
+        menu = self.window.menuBar().addMenu("&View")
+        for dock in (self.window.queue_dock, self.window.detail_dock, self.window.waveform_dock,
+                     self.window.supervisor_dock):
+            menu.addAction(dock.toggleViewAction())
+
+    def _build_shortcuts(self) -> None:
+        self.actions: dict[str, QAction] = {}
+        for key, desc, method in SHORTCUTS:
+            act = QAction(desc, self.window)
+            act.setShortcut(QKeySequence(key))
+            act.triggered.connect(getattr(self, "_sc_" + method, None) or getattr(self, method))
+            self.window.addAction(act)
+            self.actions[key] = act
+
+    @Slot(bool)
+    def _mute_toggled(self, muted: bool) -> None:
+        self.tones.set_muted(muted)
+        self.mute_action.setText("Tones MUTED" if muted else "Tones on")
+
+    def toggle_mute(self) -> None:
+        self.mute_action.toggle()
+
+    def next_alert(self) -> None:
+        self.queue.move(+1)
+
+    def previous_alert(self) -> None:
+        self.queue.move(-1)
+
+    def next_unacknowledged(self) -> None:
+        self.queue.next_unacknowledged()
+
+    def toggle_play(self) -> None:
+        self.playback.toggle()
+
+    def toggle_loop(self) -> None:
+        self.playback.set_loop(not self.playback.loop)
+
+    def slower(self) -> None:
+        self.playback.step_speed(-1)
+
+    def faster(self) -> None:
+        self.playback.step_speed(+1)
+
+    def seek_back(self) -> None:
+        self.waveform.seek_by(-0.5)
+
+    def seek_forward(self) -> None:
+        self.waveform.seek_by(0.5)
+
+    def zoom_in(self) -> None:
+        self.waveform.zoom_in()
+
+    def zoom_out(self) -> None:
+        self.waveform.zoom_out()
+
+    def zoom_fit(self) -> None:
+        self.waveform.fit()
+
+    def focus_filter(self) -> None:
+        self.window.queue_dock.raise_()
+        self.queue.search.setFocus()
+
+    def focus_queue(self) -> None:
+        self.window.queue_dock.raise_()
+        self.queue.table.setFocus()
+
+    def focus_map(self) -> None:
+        if self.map is not None:
+            self.map.setFocus()
+
+    def focus_detail(self) -> None:
+        self.window.detail_dock.raise_()
+        self.detail.ack_btn.setFocus()
+
+    def focus_audio(self) -> None:
+        self.window.waveform_dock.raise_()
+        self.waveform.play_btn.setFocus()
+
+    def focus_supervisor(self) -> None:
+        if "view_supervisor" in self.perms():
+            self.window.supervisor_dock.raise_()
+            self.supervisor.list.setFocus()
+
+    def toggle_help(self) -> None:
+        self.window.help.toggle()
+
+    def close_help(self) -> None:
+        self.window.help.hide()

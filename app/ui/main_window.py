@@ -1,0 +1,100 @@
+"""The console's main window: layout only (docks, toolbar, banner, status bar, overlays)
+and the QSettings layout memory.  Wiring lives in ``console_controller``."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
+
+from app.ui.help_overlay import HelpOverlay
+
+LAYOUT_VERSION = 2
+
+
+class ConsoleWindow(QMainWindow):
+    def __init__(self, *, queue, detail, waveform, supervisor, map_widget, training: bool, title: str) -> None:
+        super().__init__()
+        self.setObjectName("console_window")
+        self.setWindowTitle(title)
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks
+                            | QMainWindow.DockOption.AnimatedDocks)
+        self.banner = QLabel("TRAINING — simulated incidents only. Do not dispatch real units.")
+        self.banner.setObjectName("banner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setVisible(training)
+        self.map_widget = map_widget
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(map_widget, 1)
+        self.setCentralWidget(central)
+
+        self.toolbar = QToolBar("Console")
+        self.toolbar.setObjectName("toolbar")
+        self.toolbar.setMovable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.user_label = QLabel()
+        self.clock_label = QLabel()
+        self.clock_label.setStyleSheet("font-size: 18px; font-weight: bold; padding: 0 10px;")
+        self.escalation_label = QLabel("")
+        self.escalation_label.setObjectName("escalation")
+        self.escalation_label.setVisible(False)
+
+        self.queue_dock = self._dock("Alert queue  (F2)", "dock_queue", queue, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.detail_dock = self._dock("Incident  (F4)", "dock_detail", detail, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.supervisor_dock = self._dock("Supervisor  (F6)", "dock_supervisor", supervisor,
+                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self.waveform_dock = self._dock("Audio  (F5)", "dock_waveform", waveform,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.detail_dock, self.supervisor_dock)
+        self.detail_dock.raise_()
+        self.resizeDocks([self.queue_dock, self.detail_dock], [720, 520], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.waveform_dock], [230], Qt.Orientation.Vertical)
+        self.help = HelpOverlay(self)
+        self.lock_overlay = None
+        self.status = self.statusBar()
+        self.feed_status = QLabel("feed: starting")
+        self.audio_status = QLabel("")
+        self.status.addPermanentWidget(self.audio_status)
+        self.status.addPermanentWidget(self.feed_status)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # ---- layout memory -----------------------------------------------------------------------
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("layout/version", LAYOUT_VERSION)
+        settings.setValue("layout/geometry", self.saveGeometry())
+        settings.setValue("layout/state", self.saveState(LAYOUT_VERSION))
+
+    def restore_layout(self, settings: QSettings) -> bool:
+        if int(settings.value("layout/version", 0) or 0) != LAYOUT_VERSION:
+            return False   # older layouts: start from the default arrangement
+        geo = settings.value("layout/geometry")
+        state = settings.value("layout/state")
+        ok = True
+        if isinstance(geo, QByteArray):
+            ok &= self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            ok &= self.restoreState(state, LAYOUT_VERSION)
+        return ok
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        for overlay in (self.help, self.lock_overlay):
+            if overlay is not None and overlay.isVisible():
+                overlay.setGeometry(self.rect())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        handler = getattr(self, "on_close", None)
+        if handler is not None:
+            handler()
+        super().closeEvent(event)
