@@ -17,7 +17,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.locate_cmd",
     "app.cli.demo_cmd",
     "app.cli.bench_cmd",
+    "app.cli.detect_cmd",
     "app.cli.feed_cmd",
+    "app.cli.console_cmd",
+    "app.cli.db_cmd",
+    "app.cli.import_cmd",
 )
 
 
