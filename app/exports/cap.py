@@ -70,7 +70,8 @@ def to_cap(doc: dict, *, agency_id: str, agency_name: str, type_code: str, sende
     where = doc["address"] or (f"{doc['lat']:.5f}, {doc['lon']:.5f}" if doc["lat"] is not None else "location pending")
     sub(info, "headline", f"{_EVENT[doc['kind']]} ({doc['rounds']} round{'s' if doc['rounds'] != 1 else ''}) — {where}")
     sub(info, "description", f"Acoustic detection of {doc['rounds']} round(s) starting {doc['start']}; "
-                             f"location uncertainty {doc['err95_m'] or 0:.0f} m (95 %). Incident {doc['uid']}, "
+                             + (f"location uncertainty {doc['err95_m']:.0f} m (95 %). " if doc["err95_m"] is not None
+                                else "location uncertainty not recorded. ") + f"Incident {doc['uid']}, "
                              f"revision {doc['revision']}.")
     for name, value in (("incidentId", doc["uid"]), ("rounds", doc["rounds"]), ("shooters", doc["shooters"]),
                         ("revision", doc["revision"]), ("err95_m", doc["err95_m"]), ("tags", ",".join(doc["tags"]))):
