@@ -169,7 +169,8 @@ class HealthMonitor:
             if kind not in active:
                 active.add(kind)
                 alerts.append(OperationalAlert(old.sensor, kind, sev, now_ns, msg, True))  # type: ignore[arg-type]
-        for kind in sorted(active - problems.keys()):
+        # While a sensor is offline nothing is known about its other problems: keep them raised.
+        for kind in sorted(active - problems.keys()) if state != "offline" else ():
             active.discard(kind)
             alerts.append(OperationalAlert(old.sensor, kind, "info", now_ns, f"sensor {old.sensor}: {kind.replace('_', ' ')} cleared", False))  # type: ignore[arg-type]
         tr.active = active
