@@ -29,6 +29,7 @@ class ConsoleSite:
     profile: ConsoleProfile = field(default_factory=ConsoleProfile)
     locator: object = None
     zoom: int = 15
+    coverage_lonlat: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.locator is None:
@@ -73,37 +74,61 @@ def fallback_site() -> ConsoleSite:
     return ConsoleSite("Port Tocsin", frame, grid_sensors(), [("streets", grid_streets(frame))])
 
 
-def demo_site() -> ConsoleSite:
-    """The demo city from ``app.geo`` when available, else the fallback grid."""
-    try:
-        from app.geo import democity  # type: ignore[attr-defined]
-    except ImportError:
-        democity = None
-    if democity is None:
-        return _from_files() or fallback_site()
-    try:
-        city = democity.load() if hasattr(democity, "load") else democity.load_demo_city()
-    except Exception:  # noqa: BLE001
-        return _from_files() or fallback_site()
-    frame = getattr(city, "frame", None) or LocalFrame(*DEMO_ORIGIN)
-    sensors = list(getattr(city, "sensors", None) or grid_sensors())
-    layers = list(getattr(city, "layers", {}).items()) if isinstance(getattr(city, "layers", None), dict) else []
-    profile = from_any(getattr(city, "agency", None))
-    locator = GeoLocator(frame, city) if any(hasattr(city, n) for n in ("describe", "lookup", "locate")) else None
-    return ConsoleSite(getattr(city, "name", "Port Tocsin"), frame, sensors, layers, profile, locator)
+class CityLocator:
+    """``app.geo.AddressLocator`` → (lat, lon, "in front of 123 Main St", "near Main St & 4th Ave")."""
 
+    def __init__(self, frame: LocalFrame, address_locator) -> None:
+        self.frame = frame
+        self.loc = address_locator
+        self.fallback = FrameLocator(frame)
 
-def _from_files() -> ConsoleSite | None:
-    d = RESOURCES / "democity"
-    files = sorted(d.glob("*.geojson")) if d.is_dir() else []
-    if not files:
-        return None
-    site = fallback_site()
-    layers = []
-    for f in files:
+    def describe(self, x_m: float, y_m: float) -> tuple[float, float, str, str | None]:
+        lat, lon, _ = self.frame.to_geodetic(x_m, y_m)
         try:
-            layers.append((f.stem, json.loads(f.read_text(encoding="utf-8"))))
+            d = self.loc.describe(x_m, y_m)
+        except Exception:  # noqa: BLE001 - a lookup failure must never lose an alert
+            return self.fallback.describe(x_m, y_m)
+        if d.relation and d.address:
+            words = f"{d.relation} {d.address}"
+        else:
+            words = d.text.split(" (near ")[0]
+        near = f"near {d.cross_streets[0]} & {d.cross_streets[1]}" if d.cross_streets else None
+        return float(lat), float(lon), words, near
+
+
+def _profile_from_agency(agency) -> ConsoleProfile:
+    base = ConsoleProfile()
+    return ConsoleProfile(name=agency.name, short_name=agency.id.upper().replace("PORT-TOCSIN", "PTPD"),
+                          cad_type_code=agency.type_code, cad_priority=agency.priority,
+                          ack_timeout_s=agency.ack_timeout_s, monitors_required=agency.min_monitors,
+                          units=tuple(agency.units) or base.units, timezone=agency.timezone)
+
+
+def demo_site() -> ConsoleSite:
+    """The Port Tocsin demo city (``app.geo``) with its agency profile; the generated grid
+    stand-in only when the demo city files are missing."""
+    try:
+        from app.geo import AddressLocator, load_democity
+
+        city = load_democity()
+    except (ImportError, OSError, KeyError, ValueError):
+        return fallback_site()
+    layers = []
+    for name in ("parcels", "streets", "landmarks"):
+        try:
+            layers.append((name, json.loads(city.path(name).read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             continue
-    site.city_layers = layers or site.city_layers
+    try:
+        from app.dispatch.agency import load_agency
+
+        profile = _profile_from_agency(load_agency("port-tocsin"))
+    except Exception:  # noqa: BLE001 - the console still runs on defaults
+        profile = ConsoleProfile()
+    try:
+        locator = CityLocator(city.frame, AddressLocator(city.layers()))
+    except Exception:  # noqa: BLE001
+        locator = None
+    site = ConsoleSite(city.name, city.frame, list(city.sensors), layers, profile, locator)
+    site.coverage_lonlat = list(city.coverage_lonlat)
     return site

@@ -101,7 +101,8 @@ class ConsoleController(QObject):
 
             self.map = MapView()
             self.map.load_base(center=site.center, zoom=site.zoom, city_layers=site.city_layers,
-                               coverage=coverage_ring(site.sensors, site.frame), tile_url=site.profile.tile_url)
+                               coverage=[[lat, lon] for lon, lat in site.coverage_lonlat]
+                               or coverage_ring(site.sensors, site.frame), tile_url=site.profile.tile_url)
             self.bridge = self.map.bridge
             map_widget = self.map
         else:

@@ -18,6 +18,7 @@ from app.ui.resources import leaflet_dir, resource
 CITY_STYLES = {
     "water": {"color": "#1d4f7a", "weight": 1, "fillColor": "#123a5c", "fillOpacity": 0.9},
     "parks": {"color": "#1f5a35", "weight": 1, "fillColor": "#17402a", "fillOpacity": 0.8},
+    "parcels": {"color": "#2a3340", "weight": 0.6, "fillColor": "#1a212b", "fillOpacity": 0.95},
     "blocks": {"color": "#2b3340", "weight": 1, "fillColor": "#1e242d", "fillOpacity": 0.9},
     "buildings": {"color": "#3a4454", "weight": 0.5, "fillColor": "#2a313c", "fillOpacity": 0.9},
     "roads": {"color": "#59667a", "weight": 3, "opacity": 0.9},
@@ -46,6 +47,9 @@ def build_map_html(*, center: tuple[float, float], zoom: int = 15,
         folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="tiles", max_zoom=20).add_to(m)
     names = {}
     for name, gj in city_layers:
+        if _is_points(gj):
+            _add_point_labels(m, gj)
+            continue
         style = _style_for(name)
         layer = folium.GeoJson(gj, name=name, style_function=lambda _f, s=style: s, interactive=False,
                                tooltip=None, control=False, smooth_factor=0.5)
@@ -80,6 +84,22 @@ def _add_street_labels(m: folium.Map, gj: dict) -> None:
         folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div class="street-label">{_esc(name)}</div>',
                                                       icon_size=(160, 16), icon_anchor=(80, 8)),
                       interactive=False).add_to(m)
+
+
+def _is_points(gj: dict) -> bool:
+    feats = gj.get("features", [])
+    return bool(feats) and all((f.get("geometry") or {}).get("type") == "Point" for f in feats)
+
+
+def _add_point_labels(m: folium.Map, gj: dict) -> None:
+    """Landmarks: a small dot and the name (no marker images needed)."""
+    for f in gj.get("features", []):
+        name = (f.get("properties") or {}).get("name")
+        lon, lat = f["geometry"]["coordinates"][:2]
+        if name:
+            folium.Marker([lat, lon], icon=folium.DivIcon(
+                html=f'<div class="landmark-label">&#9679; {_esc(name)}</div>', icon_size=(180, 16),
+                icon_anchor=(5, 8)), interactive=False).add_to(m)
 
 
 def _esc(s: str) -> str:
