@@ -45,6 +45,7 @@ class EmulatedSensor:
         self.counts: Counter[str] = Counter()
         self.nacks: Counter[str] = Counter()
         self.stored_seqs: set[int] = set()
+        self.enqueued_seqs: list[int] = []
         self._link_down_until = 0.0
 
     def link_down(self, seconds: float) -> None:
@@ -63,6 +64,8 @@ class EmulatedSensor:
         self._next_seq += 1
         body = {k: v for k, v in fields.items() if v is not None}
         self.unacked[seq] = {"type": type_, **body}
+        if type_ in ("pulse", "health"):
+            self.enqueued_seqs.append(seq)
         if type_ == "audio":
             self._clip_seqs.setdefault(body["clip"], []).append(seq)
         self._idle.clear()
