@@ -95,29 +95,24 @@ class AddressLocator:
         self.layers.parcels = fixed
 
     def _build_intersections(self) -> None:
-        ends: dict[tuple[int, int], set[int]] = {}
-        vertices = []
-        for nm, line in self.layers.streets:
-            sid = self.street_names.index(nm)
-            for x, y in line:
-                vertices.append((x, y, sid))
-        if not vertices:
-            self.inter_index, self.inter_names = PointIndex([], []), []
-            return
-        # streets meeting within 1 m share an intersection
-        for x, y, sid in vertices:
-            ends.setdefault((int(round(x)), int(round(y))), set()).add(sid)
-        keys = {}
-        for (kx, ky), sids in ends.items():
-            merged = set(sids)
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    merged |= ends.get((kx + dx, ky + dy), set())
-            if len(merged) >= 2:
-                keys[(kx, ky)] = tuple(sorted(merged))
-        pts = list(keys.items())
-        self.inter_names = [s for _, s in pts]
-        self.inter_index = PointIndex([p[0][0] for p in pts], [p[0][1] for p in pts])
+        """Where two differently named streets cross or meet (within 1 m), whether or not the
+        centreline data shares a vertex there.  Nearby hits are merged to one point."""
+        pts: dict[tuple[int, int], set[int]] = {}
+        seg, sid = self.seg, self.seg_street
+        reach = 2 * float(self.seg_half.max()) + 1.0
+        mids_x, mids_y = self.seg_index.x, self.seg_index.y
+        for i in range(len(seg)):
+            cand = self.seg_index.within(float(mids_x[i]), float(mids_y[i]), reach)
+            cand = cand[(cand > i) & (sid[cand] != sid[i])]
+            if not cand.size:
+                continue
+            hit, hx, hy = _segments_meet(seg[i], seg[cand])
+            for k in np.nonzero(hit)[0]:
+                key = (int(round(hx[k] / 5.0)), int(round(hy[k] / 5.0)))   # merge within ~5 m
+                pts.setdefault(key, set()).update((int(sid[i]), int(sid[cand[k]])))
+        items = list(pts.items())
+        self.inter_names = [tuple(sorted(s)) for _, s in items]
+        self.inter_index = PointIndex([k[0] * 5.0 for k, _ in items], [k[1] * 5.0 for k, _ in items])
 
     # ---------------------------------------------------------------- queries
     def nearest_address(self, x: float, y: float) -> tuple[int, float]:
@@ -248,3 +243,23 @@ def _point_segment(px: float, py: float, s: np.ndarray):
     t = np.clip(((px - ax) * vx + (py - ay) * vy) / np.where(L2 > 0, L2, 1.0), 0.0, 1.0)
     fx, fy = ax + t * vx, ay + t * vy
     return np.hypot(px - fx, py - fy), fx, fy
+
+
+def _segments_meet(a: np.ndarray, b: np.ndarray, tol_m: float = 1.0):
+    """Whether segment ``a`` (4,) crosses or touches (within ``tol_m``) each of ``b`` (n, 4);
+    returns (hit, x, y) with the meeting point."""
+    p = a[:2]
+    r = a[2:] - a[:2]
+    q = b[:, :2]
+    s = b[:, 2:] - b[:, :2]
+    rxs = r[0] * s[:, 1] - r[1] * s[:, 0]
+    qp = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / rxs
+        u = (qp[:, 0] * r[1] - qp[:, 1] * r[0]) / rxs
+    la, lb = np.hypot(*r), np.hypot(s[:, 0], s[:, 1])
+    ta, tb = tol_m / max(la, 1e-9), tol_m / np.maximum(lb, 1e-9)
+    hit = (np.abs(rxs) > 1e-12) & (t >= -ta) & (t <= 1 + ta) & (u >= -tb) & (u <= 1 + tb)
+    x = p[0] + np.where(hit, t, 0) * r[0]
+    y = p[1] + np.where(hit, t, 0) * r[1]
+    return hit, x, y
