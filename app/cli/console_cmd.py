@@ -129,6 +129,8 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     w, h = (int(v) for v in size.lower().split("x"))
     ctl.window.resize(w, h)
     ctl.window.show()
+    if settings is None or not ctl.window.restore_layout(settings):
+        ctl.window.default_sizes()
     ctl.start()
     print(f"console: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
     if screenshot is not None:
@@ -136,6 +138,7 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
             newest = max(dispatch.records(), key=lambda r: r.reported_ns, default=None)
             if newest is not None:
                 ctl.select_incident(newest.incident_id)
+            ctl.window.detail_dock.raise_()
             QTimer.singleShot(1500, finish)
 
         def finish() -> None:

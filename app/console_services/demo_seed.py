@@ -21,8 +21,8 @@ def seed_history(dispatch: ConsoleDispatch, n: int, *, span_s: float = 6 * 3600,
     for i, t in enumerate(times):
         inc = make_incident(rng, 900_000 + i, int(t), radius_m=radius_m)
         rec, _ = dispatch.ingest(inc, reported_ns=int(t))
-        if rng.random() < open_fraction:
-            continue
+        if now - t < 1800e9 and rng.random() < open_fraction * 3:
+            continue   # the last half hour still has a few open alerts
         rec.state, rec.acknowledged_by = "acknowledged", SYSTEM_TRAINER.user_id
         rec.acknowledged_ns = int(t + rng.uniform(5, 40) * 1e9)
         draft = prefill(rec, dispatch.profile).with_(units=(dispatch.profile.units[i % len(dispatch.profile.units)],))

@@ -122,7 +122,7 @@ class AlertQueueModel(QAbstractTableModel):
         key = _SORT_KEYS.get(column)
         if key is None:
             return
-        self.layoutAboutToBeChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+        self.layoutAboutToBeChanged.emit()
         old = {id(r): i for i, r in enumerate(self._items)}
         n = len(self._items)
         persistent = self.persistentIndexList()
@@ -134,7 +134,7 @@ class AlertQueueModel(QAbstractTableModel):
             new_rows[n - 1 - old[id(r)]] = n - 1 - i
         self.changePersistentIndexList(
             persistent, [self.index(new_rows[p.row()], p.column()) if p.isValid() else QModelIndex() for p in persistent])
-        self.layoutChanged.emit([], QAbstractTableModel.LayoutChangeHint.VerticalSortHint)
+        self.layoutChanged.emit()
 
     # ---- data ------------------------------------------------------------------------------
     def flags(self, index):

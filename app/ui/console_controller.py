@@ -153,8 +153,6 @@ class ConsoleController(QObject):
         else:
             self.idle.watch(self.window)
         self.set_user(user)
-        if settings is not None:
-            self.window.restore_layout(settings)
         self.on_tick()
 
     # ---- start / stop ------------------------------------------------------------------------

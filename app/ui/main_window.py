@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QVBoxL
 
 from app.ui.help_overlay import HelpOverlay
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 
 class ConsoleWindow(QMainWindow):
@@ -41,16 +41,16 @@ class ConsoleWindow(QMainWindow):
         self.escalation_label.setObjectName("escalation")
         self.escalation_label.setVisible(False)
 
-        self.queue_dock = self._dock("Alert queue  (F2)", "dock_queue", queue, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.queue_dock = self._dock("Alert queue  (F2)", "dock_queue", queue, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.detail_dock = self._dock("Incident  (F4)", "dock_detail", detail, Qt.DockWidgetArea.RightDockWidgetArea)
         self.supervisor_dock = self._dock("Supervisor  (F6)", "dock_supervisor", supervisor,
                                           Qt.DockWidgetArea.RightDockWidgetArea)
         self.waveform_dock = self._dock("Audio  (F5)", "dock_waveform", waveform,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.queue_dock, self.waveform_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.detail_dock, self.supervisor_dock)
         self.detail_dock.raise_()
-        self.resizeDocks([self.queue_dock, self.detail_dock], [720, 520], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.waveform_dock], [230], Qt.Orientation.Vertical)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.help = HelpOverlay(self)
         self.lock_overlay = None
         self.status = self.statusBar()
@@ -58,6 +58,14 @@ class ConsoleWindow(QMainWindow):
         self.audio_status = QLabel("")
         self.status.addPermanentWidget(self.audio_status)
         self.status.addPermanentWidget(self.feed_status)
+
+    def default_sizes(self) -> None:
+        """Proportions for a fresh layout (call once the window has its size)."""
+        w, h = self.width(), self.height()
+        self.resizeDocks([self.detail_dock], [int(w * 0.30)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.queue_dock], [int(h * 0.40)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.queue_dock, self.waveform_dock], [int(w * 0.42), int(w * 0.28)],
+                         Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -77,6 +85,7 @@ class ConsoleWindow(QMainWindow):
 
     def restore_layout(self, settings: QSettings) -> bool:
         if int(settings.value("layout/version", 0) or 0) != LAYOUT_VERSION:
+            self.default_sizes()
             return False   # older layouts: start from the default arrangement
         geo = settings.value("layout/geometry")
         state = settings.value("layout/state")

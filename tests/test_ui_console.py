@@ -1,0 +1,162 @@
+"""The console through its UI: acknowledge → CAD entry → disposition, escalation with a
+fake clock, roles, idle lock, shortcuts, and the worker thread."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtGui import QKeySequence
+
+from app.console_services.access import PermissionDenied
+from app.console_services.live_sources import SyntheticLiveSource
+from app.qt.alert_queue_model import Col
+from app.qt.incident_worker import IncidentWorker, WorkerHost
+from tests.console_fixtures import build_controller, incidents
+
+
+def feed(ctl, clock, n=3, rounds=None):
+    batch = [(inc, time.perf_counter_ns()) for inc in incidents(n, clock, rounds=rounds)]
+    ctl.on_incidents(batch)
+    return [inc for inc, _ in batch]
+
+
+def test_acknowledge_cad_and_disposition_through_the_ui(qtbot):
+    ctl, clock = build_controller(qtbot, "disp1")
+    ctl.window.show()
+    incs = feed(ctl, clock, 3, rounds=5)
+    assert ctl.tones.history[-1] == ("multiple_gunshots", False)   # asked for, no sound card here
+    target = incs[1].id
+    ctl.queue.select(target)
+    assert ctl.selected_id == target
+    text = ctl.detail.readout.text()
+    assert text.startswith("Multiple gunshots, 5 rounds, ") and "(0 s ago)" in text
+    qtbot.mouseClick(ctl.detail.ack_btn, Qt.MouseButton.LeftButton)
+    assert ctl.dispatch.get(target).state == "acknowledged"
+    assert ctl.model.index(ctl.model.row_of(target), Col.STATE).data() == "ACK"
+
+    qtbot.mouseClick(ctl.detail.cad_btn, Qt.MouseButton.LeftButton)
+    form = ctl.cad_form
+    assert form.isVisible()
+    assert form.type_code.text() == ctl.dispatch.profile.cad_type_code
+    assert "5 rounds" in form.narrative.toPlainText()
+    form.location.setText("x")
+    form.buttons.accepted.emit()                      # invalid: stays open with messages
+    assert form.isVisible()
+    assert "at least 5 characters" in form.errors["location"].text()
+    assert "at least one unit" in form.errors["units"].text()
+    form.location.setText(ctl.dispatch.get(target).location_words)
+    form.units.item(0).setCheckState(Qt.CheckState.Checked)
+    form.self_disp.setText("3c11")
+    form.ems.setChecked(True)
+    assert "UNITS: " + form.units.item(0).text() in form.copy_text.toPlainText()
+    qtbot.mouseClick(form.create_btn, Qt.MouseButton.LeftButton)
+    rec = ctl.dispatch.get(target)
+    assert rec.state == "dispatched" and rec.cad_number and rec.ems_requested
+    assert rec.units == (form.units.item(0).text(),)
+    assert ctl.detail.cad_lbl.text() == rec.cad_number
+
+    ctl.detail.disposition.setCurrentText("Unfounded – fireworks")
+    qtbot.mouseClick(ctl.detail.close_btn, Qt.MouseButton.LeftButton)
+    assert ctl.dispatch.get(target).state == "closed"
+    assert ctl.dispatch.get(target).disposition == "Unfounded – fireworks"
+    # The default "Open" filter hides the closed alert from the queue view.
+    shown = {ctl.queue.proxy.incident_id_at(r) for r in range(ctl.queue.proxy.rowCount())}
+    assert target not in shown and incs[0].id in shown
+
+
+def test_keyboard_actions_acknowledge_next_alert_and_show_help(qtbot):
+    # Offscreen windows never become active, so the key → action binding is checked
+    # and the bound actions are triggered the way Qt's shortcut map would.
+    ctl, clock = build_controller(qtbot, "disp1")
+    ctl.window.show()
+    feed(ctl, clock, 2)
+    for key in ("A", "C", "D", "N", "Space", "F1", "Ctrl+L", "M"):
+        assert ctl.actions[key].shortcut() == QKeySequence(key)
+        assert ctl.actions[key] in ctl.window.actions()
+    ctl.actions["N"].trigger()
+    first = ctl.selected_id
+    assert first is not None
+    ctl.actions["A"].trigger()
+    assert ctl.dispatch.get(first).state == "acknowledged"
+    ctl.actions["F1"].trigger()
+    assert ctl.window.help.isVisible() and "Acknowledge" in ctl.window.help.label.text()
+    ctl.actions["Esc"].trigger()
+    assert not ctl.window.help.isVisible()
+
+
+def test_unacknowledged_alert_escalates_after_the_agency_timeout(qtbot):
+    ctl, clock = build_controller(qtbot, "sup1")
+    inc = feed(ctl, clock, 1)[0]
+    clock.advance(ctl.dispatch.profile.ack_timeout_s - 1)
+    ctl.on_tick()
+    assert not ctl.dispatch.get(inc.id).escalated
+    clock.advance(2)
+    ctl.on_tick()
+    assert ctl.dispatch.get(inc.id).escalated
+    assert ctl.model.index(ctl.model.row_of(inc.id), Col.STATE).data() == "ESCALATED"
+    assert ctl.tones.history[-1][0] == "escalation"
+    assert "ESCALATED" in ctl.supervisor.list.item(0).text()
+    assert not ctl.window.escalation_label.isHidden()
+    ctl.on_tick()   # reported once only
+    assert [t for t, _ in ctl.tones.history].count("escalation") == 1
+    ctl.supervisor.list.setCurrentRow(0)
+    qtbot.mouseClick(ctl.supervisor.confirm_btn, Qt.MouseButton.LeftButton)
+    assert ctl.dispatch.get(inc.id).supervisor_confirmed_by == "sup1"
+
+
+def test_muting_silences_tones_but_not_alerts(qtbot):
+    ctl, clock = build_controller(qtbot, "disp1")
+    ctl.toggle_mute()
+    feed(ctl, clock, 1)
+    assert ctl.model.rowCount() == 1
+    assert ctl.tones.muted and ctl.mute_action.text() == "Tones MUTED"
+
+
+def test_roles_are_enforced_in_the_service_and_reflected_in_the_ui(qtbot):
+    ctl, clock = build_controller(qtbot, "analyst1")
+    ctl.window.show()
+    inc = feed(ctl, clock, 1)[0]
+    ctl.select_incident(inc.id)
+    assert not ctl.detail.ack_btn.isEnabled() and not ctl.detail.cad_btn.isEnabled()
+    assert ctl.window.supervisor_dock.isHidden()
+    ctl.acknowledge()                                  # the shortcut path still can't do it
+    assert ctl.dispatch.get(inc.id).state == "new"
+    assert "Not allowed" in ctl.window.status.currentMessage()
+    with pytest.raises(PermissionDenied, match="analyst may not acknowledge"):
+        ctl.dispatch.acknowledge(inc.id, ctl.user)
+    sup = ctl.access.sign_in("sup1", "sup1")
+    ctl.set_user(sup)
+    assert ctl.detail.ack_btn.isEnabled()
+    assert not ctl.window.supervisor_dock.isHidden()
+
+
+def test_idle_session_lock_and_unlock(qtbot):
+    ctl, clock = build_controller(qtbot, "disp1", idle_lock_s=0.05)
+    ctl.window.show()
+    qtbot.wait(80)
+    ctl.on_tick()
+    assert ctl.lock.isVisible()
+    ctl.lock.password.setText("wrong")
+    assert not ctl.lock.try_unlock() and ctl.lock.isVisible()
+    ctl.lock.password.setText("disp1")
+    assert ctl.lock.try_unlock() and not ctl.lock.isVisible()
+
+
+def test_worker_thread_delivers_to_gui_thread_and_stops(qtbot):
+    ctl, clock = build_controller(qtbot, "disp1")
+    seen_threads = []
+    orig = ctl.on_incidents
+
+    worker = IncidentWorker(lambda: SyntheticLiveSource(rate_per_s=40, first_after_s=0.0), interval_ms=10)
+    host = WorkerHost(worker)
+    worker.incidents_emitted.connect(ctl.on_incidents)
+    worker.incidents_emitted.connect(ctl.window.feed_status.clear)  # a bound method of a GUI object
+    host.start()
+    qtbot.waitUntil(lambda: ctl.model.rowCount() >= 5, timeout=5000)
+    assert host.thread.isRunning()
+    assert QThread.currentThread() == ctl.thread()
+    assert host.shutdown()
+    assert not host.thread.isRunning()
+    assert ctl.latency_model_ms and max(ctl.latency_model_ms) < 5000
+    del orig, seen_threads

@@ -1,0 +1,56 @@
+"""The live map over QWebChannel: an incident pushed from Python is drawn in the page
+(queried with runJavaScript), sensors follow the role, and a marker click selects the
+incident in the queue.  The page loads no remote resources."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.console_fixtures import build_controller, incidents
+
+ENV_NOISE = ("QRhiGles2.*", "Failed to create RHI.*", ".*propagateSizeHints.*", "GPUInfo.*",
+             ".*Failed to connect to the bus.*", "Sandboxing disabled.*")
+
+
+def js(qtbot, view, code):
+    out = []
+    view.run_js(code, out.append)
+    qtbot.waitUntil(lambda: len(out) > 0, timeout=5000)
+    return out[0]
+
+
+@pytest.mark.qt_log_ignore(*ENV_NOISE)
+def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
+    ctl, clock = build_controller(qtbot, "sup1", with_map=True)
+    ctl.window.resize(1200, 800)
+    ctl.window.show()
+    qtbot.waitUntil(lambda: ctl.bridge.is_ready, timeout=20000)
+    inc = incidents(1, clock, rounds=4)[0]
+    ctl.on_incidents([(inc, time.perf_counter_ns())])
+    qtbot.waitUntil(lambda: ctl.bridge.rendered_count >= 1, timeout=5000)
+    drawn = json.loads(js(qtbot, ctl.map, "JSON.stringify(Object.keys(window.tocsin.incidents))"))
+    assert drawn == [inc.id]
+    n_shots = js(qtbot, ctl.map, f"document.querySelectorAll('.shot-num').length")
+    assert n_shots == 4
+    assert js(qtbot, ctl.map, "window.tocsin.sensorsShown()") == len(ctl.site.sensors)
+    assert ctl.latency_map_ms and ctl.latency_map_ms[0] > 0
+
+    # Dispatchers do not see sensor sites.
+    ctl.set_user(ctl.access.sign_in("disp1", "disp1"))
+    qtbot.wait(300)
+    assert js(qtbot, ctl.map, "window.tocsin.sensorsShown()") == 0
+
+    # Marker click in the page → selection in the queue, and the page highlights it.
+    ctl.map.run_js(f"window.tocsin.incidents[{json.dumps(inc.id)}].group.fire('click'); null", lambda _r: None)
+    qtbot.waitUntil(lambda: ctl.queue.current_incident_id() == inc.id, timeout=5000)
+    qtbot.wait(300)
+    assert js(qtbot, ctl.map, "window.tocsin.selected()") == inc.id
+
+    # Offline: no http(s) resources in the page.
+    remote = js(qtbot, ctl.map, "Array.from(document.querySelectorAll('script[src],link[href]'))"
+                                ".map(e => e.src || e.href).filter(u => /^https?:/.test(u)).length")
+    assert remote == 0
+    assert ctl.map.map_page.js_errors == []
+    ctl.shutdown()
