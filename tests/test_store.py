@@ -262,3 +262,12 @@ def test_backup_is_a_consistent_copy(store, tmp_path):
 def test_open_without_create_names_the_fix(tmp_path):
     with pytest.raises(NotFoundError, match="tocsin db init"):
         Store.open(tmp_path / "missing.sqlite3", create=False)
+
+
+def test_stray_write_outside_transaction_is_not_silently_committed(store):
+    store.conn.execute("INSERT INTO meta (key, value) VALUES ('stray', 'x')")   # implicit BEGIN, never committed
+    with pytest.raises(RuntimeError, match="not started by Store.transaction"):
+        store.record_incident(sample_incident("E1"), FRAME)
+    assert store.get_meta("stray") is None
+    store.record_incident(sample_incident("E1"), FRAME)                        # the store recovers
+    assert store.count_incidents() == 1

@@ -79,3 +79,35 @@ def test_print_write_throughput(tmp_path):
           "each with revision, shots and audit entry)")
     assert s.count_incidents() == n
     s.close_all()
+
+
+@pytest.mark.slow
+def test_print_paging_and_filter_times_with_50k_incidents(tmp_path):
+    from app.store import ImportedIncident, IncidentQuery
+
+    s = Store.open(tmp_path / "big.sqlite3")
+    kinds = ("single_gunshot", "multiple_gunshots", "possible_gunfire")
+    recs = (ImportedIncident(uid=f"B{i}", start_ns=1_600_000_000 * 10**9 + i * 600 * 10**9, kind=kinds[i % 3],
+                             rounds=1 + i % 5, lat=29.5 + (i % 100) * 1e-4, lon=-140.5, address=f"{i % 900} Alder St")
+            for i in range(50_000))
+    t = time.perf_counter()
+    inserted, _ = s.import_incidents(recs, actor="bench", source_label="synthetic")
+    t_import = time.perf_counter() - t
+    assert inserted == 50_000
+
+    def timed(fn, reps=20):
+        t = time.perf_counter()
+        for _ in range(reps):
+            out = fn()
+        return (time.perf_counter() - t) / reps * 1000, out
+
+    first_ms, page = timed(lambda: s.list_incidents(limit=100))
+    deep_ms, _ = timed(lambda: s.list_incidents(limit=100, offset=49_000))
+    key_ms, _ = timed(lambda: s.list_incidents(limit=100, before=(page[-1].start_ns, page[-1].id)))
+    filt_ms, rows = timed(lambda: s.list_incidents(IncidentQuery(kind="single_gunshot", status="closed"), limit=100))
+    count_ms, n = timed(lambda: s.count_incidents(IncidentQuery(text="12 Alder")), reps=5)
+    assert len(rows) == 100 and n > 0
+    print(f"\n50,000 incidents: bulk import {t_import:.1f} s; first page {first_ms:.1f} ms, offset 49,000 "
+          f"{deep_ms:.1f} ms, keyset page {key_ms:.1f} ms, kind+status filter {filt_ms:.1f} ms, "
+          f"address text count {count_ms:.1f} ms")
+    s.close_all()

@@ -128,10 +128,22 @@ class Store(IncidentRecords):
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; nested calls join the outer one."""
         conn = self.conn
-        if conn.in_transaction:
-            yield conn
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield conn
+            finally:
+                self._local.depth = depth
             return
+        if conn.in_transaction:
+            # Someone wrote through store.conn outside transaction(); that open transaction
+            # would otherwise swallow this one.  Refuse rather than commit unknown work.
+            conn.execute("ROLLBACK")
+            raise RuntimeError("this thread's connection had an open transaction not started by "
+                               "Store.transaction(); write only inside Store.transaction()")
         conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
         try:
             yield conn
         except BaseException:
@@ -140,6 +152,8 @@ class Store(IncidentRecords):
             raise
         else:
             conn.execute("COMMIT")
+        finally:
+            self._local.depth = 0
 
     def audit(self, conn: sqlite3.Connection, *, actor: str, action: str, entity: str,
               entity_id: object = None, details: dict | None = None, t_ns: int | None = None) -> int:
