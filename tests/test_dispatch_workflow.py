@@ -299,3 +299,22 @@ def test_retention_purge_respects_legal_hold_and_audits(store, tmp_path):
     assert ret.purge(actor="admin1", years=1).incident_ids == (recent,)
     with pytest.raises(ValidationError, match="at least 1 year"):
         ret.purge(actor="admin1", years=0.5)
+
+
+def test_intake_records_engine_incidents_with_the_address_in_words(tmp_path):
+    from app.dispatch import Intake
+    from app.geo import AddressLocator, load_democity
+
+    city = load_democity()
+    loc = AddressLocator(city.layers())
+    L = loc.layers
+    i = next(k for k in range(len(L.addr_x)) if L.label(k) == "305 Birch St")
+    s = Store.open(tmp_path / "i.sqlite3")
+    intake = Intake(s, city.frame, loc)
+    r = intake.record(sample_incident("ENG-1", x_m=float(L.addr_x[i]), y_m=float(L.addr_y[i]) - 8))
+    row = s.get_incident_row(r.incident_id)
+    assert row.address.startswith("in front of 305 Birch St")
+    assert row.lat == pytest.approx(29.5, abs=0.02)
+    r2 = intake.record(sample_incident("ENG-1", revision=1, rounds=4, x_m=float(L.addr_x[i]), y_m=float(L.addr_y[i]) + 40))
+    assert r2.revision == 2 and s.get_incident_row(r.incident_id).address.startswith("behind 305 Birch St")
+    s.close_all()

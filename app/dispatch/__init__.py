@@ -1,6 +1,7 @@
 """Dispatch workflow services (the general orders as code).  No Qt.
 
     store = Store.open(path); agency = load_agency("pasadena")
+    Intake(store, frame, locator)  the engine pipeline's entry: record incident + address in words
     Workflow(store, agency)        lifecycle, supervisor confirmation, escalation, monitors
     Users(store)                   users, roles, log-in with lockout, sessions
     CitizenCalls(store, agency)    duplicate calls, pertinent info, EMS requests
@@ -10,6 +11,7 @@
 """
 from app.dispatch.agency import AgencyProfile, AgencyProfileError, default_agency, load_agency, shipped_agencies
 from app.dispatch.calls import CallResult, CitizenCalls
+from app.dispatch.intake import Intake
 from app.dispatch.missed import MissedIncidents, MissedReport
 from app.dispatch.release import FORMATS, ExportResult, Releases
 from app.dispatch.retention import PurgeResult, Retention
@@ -17,6 +19,6 @@ from app.dispatch.users import MAX_FAILED_LOGINS, Session, User, Users
 from app.dispatch.workflow import Escalation, IllegalTransition, MonitorStatus, Workflow
 
 __all__ = ["AgencyProfile", "AgencyProfileError", "CallResult", "CitizenCalls", "Escalation", "ExportResult", "FORMATS",
-           "IllegalTransition", "MAX_FAILED_LOGINS", "MissedIncidents", "MissedReport", "MonitorStatus", "PurgeResult",
+           "IllegalTransition", "Intake", "MAX_FAILED_LOGINS", "MissedIncidents", "MissedReport", "MonitorStatus", "PurgeResult",
            "Releases", "Retention", "Session", "User", "Users", "Workflow", "default_agency", "load_agency",
            "shipped_agencies"]
