@@ -26,7 +26,7 @@ from app.store.clock import Clock, SystemClock
 from app.store.errors import NotFoundError, SchemaError, ValidationError
 from app.store.incidents import IncidentRecords
 from app.store.records import SensorRecord
-from app.store.schema import SCHEMA_VERSION, SENSOR_STATUSES, current_version, migrate
+from app.store.schema import SENSOR_STATUSES, current_version, migrate
 from localization.geometry import LocalFrame
 from localization.types import Pulse, Sensor
 
