@@ -33,15 +33,19 @@ class AssociationParams:
     tol_s: float = 0.04
     max_range_m: float = 1200.0
     min_sensors: int = 4
-    n_hypotheses: int = 48
+    n_hypotheses: int = 64
     sensor_height_m: float = 10.0
     ground_z_m: float | None = None
     wind_mps: tuple[float, float] = (0.0, 0.0)
     estimate_nuisance: bool = True
     min_hearing_fraction: float = 0.5
+    hearing_test_max_sensors: int = 4
     min_gate_s: float = 0.012
     echo_window_s: float = 1.5
     echo_max_ratio: float = 0.5
+    echo_min_drop_db: float = 3.0
+    site_estimate: bool = True
+    speed_uncertainty: float = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class FoundShot:
     z_src: float
     low_confidence: bool
     residuals_s: np.ndarray
+    chance_sensors: float = 0.0
 
 
 class PulseBuffer:
@@ -66,6 +71,7 @@ class PulseBuffer:
         self.t = np.empty(0)
         self.sensor = np.empty(0, dtype=np.int32)
         self.snr = np.empty(0)
+        self.level = np.empty(0)
         self.ref = np.empty(0, dtype=np.int64)
         self.state = np.empty(0, dtype=np.int8)
         self.owner_n = np.empty(0, dtype=np.int32)  # sensors in the shot that used the pulse
@@ -74,13 +80,14 @@ class PulseBuffer:
         return len(self.t)
 
     def add(self, t: np.ndarray, sensor: np.ndarray, snr: np.ndarray, ref: np.ndarray,
-            dedup_s: float = 0.0) -> np.ndarray:
+            dedup_s: float = 0.0, level: np.ndarray | None = None) -> np.ndarray:
         """Insert pulses; returns the refs of those dropped as duplicates — the same
         sensor reporting again within ``dedup_s`` of a pulse it already reported (a
         re-upload, or one blast reported twice).  The earlier-received copy is kept."""
         self.t = np.concatenate([self.t, t])
         self.sensor = np.concatenate([self.sensor, sensor.astype(np.int32)])
         self.snr = np.concatenate([self.snr, snr])
+        self.level = np.concatenate([self.level, np.full(len(t), np.nan) if level is None else level])
         self.ref = np.concatenate([self.ref, ref.astype(np.int64)])
         self.state = np.concatenate([self.state, np.zeros(len(t), dtype=np.int8)])
         self.owner_n = np.concatenate([self.owner_n, np.zeros(len(t), dtype=np.int32)])
@@ -119,6 +126,7 @@ class PulseBuffer:
         self.t = self.t[idx]
         self.sensor = self.sensor[idx]
         self.snr = self.snr[idx]
+        self.level = self.level[idx]
         self.ref = self.ref[idx]
         self.state = self.state[idx]
         self.owner_n = self.owner_n[idx]
@@ -135,6 +143,11 @@ class Associator:
         self.window_s = 2.0 * params.max_range_m / params.c_mps + params.tol_s
         self.rng = np.random.default_rng(seed)
         self.enabled = np.ones(len(self.pos), dtype=bool)
+        # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
+        # shots heard by enough sensors to solve for them; applied to every shot.
+        self.site_wind = np.array(params.wind_mps, dtype=float)
+        self.site_dc = 0.0
+        self._site_weight = 0.0
 
     # ------------------------------------------------------------------ search
     def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
@@ -157,8 +170,27 @@ class Associator:
             if shot is not None:
                 buf.state[shot.pulse_rows] = USED
                 buf.owner_n[shot.pulse_rows] = len(shot.pulse_rows)
+                self._mark_echo_seeds(buf, shot.pulse_rows)
+                self._learn_site(shot)
                 shots.append(shot)
         return shots
+
+    def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
+        """Pulses trailing a shot's pulse at the same sensor within the echo window, and
+        weaker, are almost surely its echoes: they stay available to other shots but
+        are not tried as seeds (which is most of the work for echo-rich data)."""
+        t_used = buf.t[rows]
+        lo = np.searchsorted(buf.t, t_used.min(), "right")
+        hi = np.searchsorted(buf.t, t_used.max() + self.p.echo_window_s, "right")
+        cand = np.arange(lo, hi)
+        cand = cand[buf.state[cand] == NEW]
+        if not len(cand):
+            return
+        same = buf.sensor[cand][:, None] == buf.sensor[rows][None, :]
+        dt = buf.t[cand][:, None] - t_used[None, :]
+        weaker = (buf.level[rows][None, :] - buf.level[cand][:, None]) >= self.p.echo_min_drop_db
+        echo = np.any(same & (dt > 0) & (dt <= self.p.echo_window_s) & weaker, axis=1)
+        buf.state[cand[echo]] = TRIED
 
     def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
         """Reject consistent-looking sets that a real shot would not produce.
@@ -174,12 +206,12 @@ class Associator:
         p = self.p
         sens = buf.sensor[shot.pulse_rows]
         d = np.hypot(self.pos[:, 0] - shot.fit.x_m, self.pos[:, 1] - shot.fit.y_m)
-        r_med = float(np.median(d[sens]))
+        r_med = _median(d[sens])
         near = self.enabled & (d <= r_med + 1.0)
         heard = np.zeros(len(self.pos), dtype=bool)
         heard[sens] = True
         n_near = int(near.sum())
-        if n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+        if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
             return False
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.
@@ -189,19 +221,25 @@ class Associator:
         lo = np.searchsorted(buf.t, t_g.min() - p.echo_window_s, "left")
         hi = np.searchsorted(buf.t, t_g.max(), "left")
         prev = np.arange(lo, hi)
-        prev = prev[(buf.state[prev] == USED) & (buf.owner_n[prev] * p.echo_max_ratio >= n)]
+        prev = prev[buf.state[prev] == USED]
         if len(prev):
             same = buf.sensor[prev][None, :] == sens[:, None]
             dt = t_g[:, None] - buf.t[prev][None, :]
-            trailing = np.any(same & (dt > 0) & (dt <= p.echo_window_s), axis=1)
-            if trailing.mean() >= 0.5:
+            trail = same & (dt > 0) & (dt <= p.echo_window_s)
+            # An echo is weaker than the pulse it trails, or (levels unknown) belongs to a
+            # set much smaller than the shot that pulse went to.
+            drop = buf.level[prev][None, :] - buf.level[rows][:, None]
+            weaker = drop >= p.echo_min_drop_db
+            much_smaller = (buf.owner_n[prev] * p.echo_max_ratio >= n)[None, :]
+            echo_like = np.any(trail & (weaker | much_smaller), axis=1)
+            if echo_like.mean() >= 0.5 and not _repeats_from_same_place(trail, dt):
                 return False
         return True
 
     def _z_src(self, sensors: np.ndarray) -> float:
         if self.p.ground_z_m is not None:
             return float(self.p.ground_z_m)
-        return float(np.median(self.pos[sensors, 2]) - self.p.sensor_height_m)
+        return float(_median(self.pos[sensors, 2]) - self.p.sensor_height_m)
 
     def _from_seed(self, buf: PulseBuffer, seed: int) -> FoundShot | None:
         p = self.p
@@ -222,11 +260,12 @@ class Associator:
         # Group candidates by sensor, in time order within a sensor.
         order = np.lexsort((dt, sens))
         rows, sens, dt = rows[order], sens[order], dt[order]
-        starts = np.flatnonzero(np.r_[True, sens[1:] != sens[:-1]])
+        starts = np.flatnonzero(np.concatenate(([True], sens[1:] != sens[:-1])))
         n_sensors = len(starts) + 1
+        k_sensors = n_sensors
         if n_sensors < 3:
             return None
-        counts = np.diff(np.r_[starts, len(rows)])
+        counts = np.diff(np.append(starts, len(rows)))
         group = np.repeat(np.arange(len(starts)), counts)
         rank = np.arange(len(rows)) - starts[group]
         # Preferred pulse per sensor: the earliest not clearly before the seed.
@@ -240,7 +279,7 @@ class Associator:
 
         S_all = self.pos[sens]
         t_all = buf.t[rows] - ts
-        z_src = self._z_src(np.r_[a, sens[pref]])
+        z_src = self._z_src(np.append(sens[pref], a))
         seed_pos = self.pos[a]
 
         hyps = self._hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
@@ -251,38 +290,56 @@ class Associator:
         dx = S_all[None, :, 0] - hyps[:, 0:1]
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
-        res = t_all[None, :] - hyps[:, 2:3] - np.sqrt(dx * dx + dy * dy + dz * dz) / p.c_mps
-        absr = np.abs(res)
+        c_site = p.c_mps + self.site_dc
+        prop = np.sqrt(dx * dx + dy * dy + dz * dz) / c_site
+        res = t_all[None, :] - hyps[:, 2:3] - prop
+        # Tolerance grows with path length: unknown wind and temperature error scale it.
+        absr = np.abs(res) / (1.0 + p.speed_uncertainty * prop / p.tol_s)
         per_sensor = np.minimum.reduceat(absr, starts, axis=1)
         good = per_sensor <= p.tol_s
         ds = np.hypot(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1])
-        seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / p.c_mps
+        seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / c_site
         seed_ok = np.abs(seed_res) <= p.tol_s
         # Soft consistency: each sensor counts by how tightly its best pulse fits, so a
         # tight set beats a loose one of the same size.
         score = good.sum(axis=1) + seed_ok - 0.5 * np.where(good, per_sensor / p.tol_s, 1.0).mean(axis=1)
         score[~np.isfinite(score)] = -np.inf
-        best = int(np.argmax(score))
-        if not np.isfinite(score[best]) or good[best].sum() + seed_ok[best] < 3:
+        # Best hypothesis that includes the seed.  An unseeded hypothesis that scores
+        # higher *and claims the same pulses* means the seed is an echo or stray pulse
+        # leading into another shot: leave that shot for its own first pulse.  One
+        # claiming other pulses (the next round of a burst) does not veto this seed.
+        seeded = np.where(seed_ok, score, -np.inf)
+        best = int(np.argmax(seeded))
+        if not np.isfinite(seeded[best]):
             return None
-        seed_in_hyp = bool(seed_ok[best])
-        if not seed_in_hyp:
-            # The best set in this window does not contain the seed: the seed is an echo
-            # or stray pulse.  Leave the set for its own first pulse to find, whole.
+        rival = int(np.argmax(score))
+        if rival != best and score[rival] > seeded[best]:
+            pick_b = _argmin_reduceat(absr[best], starts, counts)
+            pick_r = _argmin_reduceat(absr[rival], starts, counts)
+            both = good[best] & good[rival]
+            shared = int(np.sum(both & (pick_b == pick_r)))
+            if shared >= 0.5 * good[best].sum():
+                return None
+        support = int(good[best].sum() + seed_ok[best])
+        # Fast exit: refinement cannot grow a set, so a best hypothesis short of a
+        # confident shot is not worth refining — unless three sensors are all there are.
+        if support < 3 or (support < p.min_sensors and k_sensors > 3):
             return None
+        seed_in_hyp = True
         # One pulse per consistent sensor: the one nearest the prediction.
         r_best = absr[best]
         cols = starts + _argmin_reduceat(r_best, starts, counts)
         chosen = cols[good[best]]
         if seed_in_hyp:
-            sel_rows = np.r_[seed, rows[chosen]]
+            sel_rows = np.concatenate(([seed], rows[chosen]))
             S_sel = np.vstack([seed_pos[None, :], S_all[chosen]])
-            t_sel = np.r_[0.0, t_all[chosen]]
+            t_sel = np.concatenate(([0.0], t_all[chosen]))
         else:
             sel_rows, S_sel, t_sel = rows[chosen], S_all[chosen], t_all[chosen]
         fit = refine(
             S_sel, t_sel, x0=(float(hyps[best, 0]), float(hyps[best, 1])), c=p.c_mps, z_src=z_src,
-            wind_prior_mps=p.wind_mps, estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
+            wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
+            estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
         )
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None
@@ -300,13 +357,14 @@ class Associator:
         S2 = S_all[cols2[keep]]
         t2 = t_all[cols2[keep]]
         if seed_in:
-            sel_rows2 = np.r_[seed, sel_rows2]
+            sel_rows2 = np.concatenate(([seed], sel_rows2))
             S2 = np.vstack([seed_pos[None, :], S2])
-            t2 = np.r_[0.0, t2]
+            t2 = np.concatenate(([0.0], t2))
         if len(sel_rows2) < 3:
             return None
-        fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=p.wind_mps,
-                     estimate_nuisance=p.estimate_nuisance, gate_s=min(gate * 1.5, p.tol_s))
+        fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                     gate_s=min(gate * 1.5, p.tol_s))
         keep2 = fit.inliers
         n_ok = int(keep2.sum())
         if n_ok < 3:
@@ -314,11 +372,35 @@ class Associator:
         if n_ok < p.min_sensors and not _unique_three(S2[keep2], t2[keep2], p.c_mps, z_src, p.max_range_m):
             return None
         fit = replace(fit, t0_s=fit.t0_s + ts)
+        # Sensors a wrong hypothesis would find consistent by chance: each candidate
+        # sensor's stray-pulse rate over its window times the gate width.
+        window_len = 2.0 * (self.pair_m[a, sens[starts]] / p.c_mps + p.tol_s)
+        g = 2.0 * min(gate * 1.5, p.tol_s)
+        chance = float(np.sum(1.0 - np.exp(-counts * g / window_len)))
         return FoundShot(pulse_rows=sel_rows2[keep2], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
-                         residuals_s=fit.residuals_s[keep2])
+                         residuals_s=fit.residuals_s[keep2], chance_sensors=chance)
+
+    def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):
+        """Column of a pulse for each picked sensor: its preferred pulse with probability
+        ``p_pref``, else one of its first three candidates uniformly."""
+        use_pref = self.rng.random((M, m)) < p_pref
+        rnd = (self.rng.random((M, m)) * np.minimum(counts[pick_s], 3)).astype(int)
+        return np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
 
     def _c_eff(self, fit: Fit) -> float:
         return self.p.c_mps + (fit.dc_mps or 0.0)
+
+    def _learn_site(self, shot: FoundShot) -> None:
+        """Fold a shot's wind and speed-of-sound estimate into the site's running one."""
+        f = shot.fit
+        n = len(shot.pulse_rows)
+        if not self.p.site_estimate or f.wind_mps is None or n < 8:
+            return
+        w = float(n)
+        self._site_weight = 0.9 * self._site_weight + w
+        a = w / self._site_weight
+        self.site_wind = (1 - a) * self.site_wind + a * np.array(f.wind_mps)
+        self.site_dc = (1 - a) * self.site_dc + a * float(f.dc_mps or 0.0)
 
     def _hypotheses(self, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
         """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists."""
@@ -329,26 +411,27 @@ class Associator:
         # (1) All preferred pulses at once (least squares), when there are enough.
         if k >= 3:
             S_pref = np.vstack([seed_pos[None, :], S_all[pref]])
-            t_pref = np.r_[0.0, t_all[pref]]
+            t_pref = np.concatenate(([0.0], t_all[pref]))
             hyps.append(closed_form(S_pref, t_pref, self.p.c_mps, z_src))
-        # (2) Random minimal sets: seed + 3 sensors, mostly their preferred pulse.
-        M = self.p.n_hypotheses // 2
-        keys = self.rng.random((M, k))
-        pick_s = np.argsort(keys, axis=1)[:, :3]
-        use_pref = self.rng.random((M, 3)) < 0.6
-        rnd = (self.rng.random((M, 3)) * counts[pick_s]).astype(int)
-        col = np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
+        # (2) Random minimal sets: seed + 3 sensors (nearer the seed's sensor more
+        # often: they are the likeliest to have heard its shot), each with its preferred
+        # pulse or one of its next few.
+        M = self.p.n_hypotheses
+        dist = np.hypot(S_all[starts, 0] - seed_pos[0], S_all[starts, 1] - seed_pos[1])
+        weight = 1.0 / (1.0 + dist / 400.0)
+        keys = np.log(self.rng.random((M, k))) / weight  # weighted sampling without replacement
+        pick_s = np.argsort(-keys, axis=1)[:, :3]
+        col = self._pick_pulses(pick_s, pref, starts, counts, M, 3, 0.5)
         S4 = np.concatenate([np.broadcast_to(seed_pos, (M, 1, 3)), S_all[col]], axis=1)
         t4 = np.concatenate([np.zeros((M, 1)), t_all[col]], axis=1)
         hyps.append(closed_form(S4, t4, self.p.c_mps, z_src))
-        # (3) Unseeded minimal sets from preferred pulses: the seed may be an echo of an
-        # earlier shot that precedes this shot's first direct arrival.
+        # (3) Unseeded minimal sets: the seed may be an echo of an earlier shot that
+        # precedes this shot's first direct arrival.
         if k >= 4:
-            keys = self.rng.random((M, k))
-            pick_s = np.argsort(keys, axis=1)[:, :4]
-            use_pref = self.rng.random((M, 4)) < 0.75
-            rnd = (self.rng.random((M, 4)) * counts[pick_s]).astype(int)
-            col = np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
+            M2 = M // 2
+            keys = np.log(self.rng.random((M2, k))) / weight
+            pick_s = np.argsort(-keys, axis=1)[:, :4]
+            col = self._pick_pulses(pick_s, pref, starts, counts, M2, 4, 0.7)
             hyps.append(closed_form(S_all[col], t_all[col], self.p.c_mps, z_src))
         out = np.vstack([np.atleast_2d(h) for h in hyps])
         out = out[np.all(np.isfinite(out), axis=1)]
@@ -356,6 +439,24 @@ class Associator:
         far = np.hypot(out[:, 0] - seed_pos[0], out[:, 1] - seed_pos[1]) > 1.5 * self.p.max_range_m
         out = out[~far]
         return out if len(out) else None
+
+
+def _median(x: np.ndarray) -> float:
+    """Median of a small 1-D array (np.median's overhead dominates at this size)."""
+    v = np.sort(x)
+    n = len(v)
+    return float(v[n // 2]) if n % 2 else float(0.5 * (v[n // 2 - 1] + v[n // 2]))
+
+
+def _repeats_from_same_place(trail: np.ndarray, dt: np.ndarray, spread_s: float = 0.0015) -> bool:
+    """True when the pulses trail the most recent earlier pulse at their sensors by one
+    common delay — another round from the same place, not reflections (whose extra
+    path, and so delay, differs from sensor to sensor)."""
+    has = trail.any(axis=1)
+    if has.sum() < 3:
+        return False
+    lag = np.where(trail, dt, np.inf).min(axis=1)[has]
+    return _median(np.abs(lag - _median(lag))) <= spread_s
 
 
 def _argmin_reduceat(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

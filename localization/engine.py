@@ -24,7 +24,7 @@ from localization.association import AssociationParams, Associator, FoundShot, P
 from localization.incidents import IncidentParams, IncidentTracker
 from localization.propagation import speed_of_sound_mps
 from localization.solver import ellipse_from_cov, f2_quantile
-from localization.types import Incident, Pulse, Sensor, Shot
+from localization.types import Ellipse, Incident, Pulse, Sensor, Shot
 
 
 #: A sensor cannot report two distinct impulses closer than a muzzle blast lasts (≈ 2 ms).
@@ -175,7 +175,8 @@ class Engine:
         self._next_ref += len(batch)
         sens = np.fromiter((self._index[p.sensor] for p in batch), dtype=np.int32, count=len(batch))
         snr = np.fromiter((np.nan if p.snr_db is None else p.snr_db for p in batch), dtype=float, count=len(batch))
-        dups = self._buf.add((t_ns - self._base_ns) / 1e9, sens, snr, refs, dedup_s=DUPLICATE_WITHIN_S)
+        level = np.fromiter((np.nan if p.peak_db is None else p.peak_db for p in batch), dtype=float, count=len(batch))
+        dups = self._buf.add((t_ns - self._base_ns) / 1e9, sens, snr, refs, dedup_s=DUPLICATE_WITHIN_S, level=level)
         for r in dups.tolist():
             del self._pulses[r]
         self.stats.pulses_in += len(batch)
@@ -212,6 +213,8 @@ class Engine:
         pulses = [pulses[i] for i in order]
         res_ms = (np.asarray(f.residuals_s)[order] * 1e3).tolist()
         ell = f.fit.ellipse95()
+        if not math.isfinite(ell.semi_major_m):
+            ell = Ellipse(semi_major_m=1e4, semi_minor_m=1e4, orientation_deg=0.0)
         rms = float(np.sqrt(np.mean(np.square(res_ms)))) if res_ms else 0.0
         return Shot(
             t_ns=int(self._base_ns + round(f.fit.t0_s * 1e9)),

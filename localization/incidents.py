@@ -59,7 +59,8 @@ def describe(shots: list[Shot] | tuple[Shot, ...], p: IncidentParams = IncidentP
     xy = np.array([[s.x_m, s.y_m] for s in shots])
     t = np.array([s.t_ns for s in shots], dtype=np.int64)
     t_s = (t - t[0]) / 1e9
-    sig = np.array([max(s.err95_m, 0.5) for s in shots]) / 2.45  # ≈ 1-σ radius
+    # ≈ 1-σ radius; a shot without a usable error estimate counts as very uncertain
+    sig = np.array([min(max(s.err95_m, 0.5), 1e4) if math.isfinite(s.err95_m) else 1e4 for s in shots]) / 2.45
 
     tags: list[str] = []
     speed = heading = None
@@ -101,7 +102,7 @@ def describe(shots: list[Shot] | tuple[Shot, ...], p: IncidentParams = IncidentP
         w = 1.0 / sig[first] ** 2
         x = float(np.sum(xy[first, 0] * w) / w.sum())
         y = float(np.sum(xy[first, 1] * w) / w.sum())
-        err = float(np.median([s.err95_m for s, f in zip(shots, first) if f]))
+        err = float(np.median([min(s.err95_m, 1e4) for s, f in zip(shots, first) if f]))
     order = ("multiple_shooters", "mobile_shooter", "full_auto", "high_capacity")
     return Description(
         kind=kind,

@@ -111,7 +111,10 @@ class Fit:
 
 def ellipse_from_cov(cov: np.ndarray, k2: float = CHI2_2DOF_95) -> Ellipse:
     """Ellipse {x : xᵀΣ⁻¹x ≤ k2} of a 2×2 east/north covariance."""
-    vals, vecs = np.linalg.eigh(np.asarray(cov, dtype=float))
+    cov = np.asarray(cov, dtype=float)
+    if not np.all(np.isfinite(cov)):
+        return Ellipse(semi_major_m=math.inf, semi_minor_m=math.inf, orientation_deg=0.0)
+    vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)
     major = vecs[:, 1]
     orientation = math.degrees(math.atan2(major[0], major[1])) % 180.0
@@ -130,6 +133,7 @@ def refine(
     c: float,
     z_src: float,
     wind_prior_mps: tuple[float, float] = (0.0, 0.0),
+    dc_prior_mps: float = 0.0,
     wind_sigma_mps: float = 3.0,
     dc_sigma_mps: float = 2.0,
     estimate_nuisance: bool = True,
@@ -150,11 +154,12 @@ def refine(
     S = np.asarray(S, dtype=float)
     t = np.asarray(t, dtype=float)
     n = len(t)
-    base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, None, None,
+    base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, dc_prior_mps, None, None,
                  late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter)
     best = base
     if estimate_nuisance and int(base.inliers.sum()) >= 6:
-        nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, z_src, wind_prior_mps, wind_sigma_mps, dc_sigma_mps,
+        nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, z_src, wind_prior_mps, dc_prior_mps, wind_sigma_mps,
+                     dc_sigma_mps,
                      late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, t0_start=base.t0_s)
         # Compare on a common inlier set: residual sums with and without nuisance.
         common = base.inliers & nuis.inliers
@@ -181,14 +186,14 @@ def _f_crit_01(d1: int, d2: int) -> float:
     return 3.78
 
 
-def _irls(S, t, xy, c, z_src, wind_prior, wind_sigma, dc_sigma, late_scale, early_scale,
+def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_scale, early_scale,
           sigma_floor, sigma_cap, gate, max_iter, t0_start=None) -> Fit:
     n = len(t)
     use_nuis = wind_sigma is not None
     wind = np.array(wind_prior, dtype=float)
-    dc = 0.0
+    dc = float(dc_prior)
     tau, d = _prop(S, xy, z_src, c + dc, wind)
-    t0 = float(np.median(t - tau)) if t0_start is None else float(t0_start)
+    t0 = float(_median(t - tau)) if t0_start is None else float(t0_start)
     r = t - t0 - tau
     sigma = _robust_sigma(r, sigma_floor, sigma_cap)
     converged = False
@@ -211,7 +216,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, wind_sigma, dc_sigma, late_scale, earl
             # Priors as pseudo-observations, in units of the timing σ.
             prec = sigma**2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2])
             H[3:, 3:] += np.diag(prec)
-            g[3:] -= prec * (np.r_[wind - np.asarray(wind_prior), dc])
+            g[3:] -= prec * np.array([wind[0] - wind_prior[0], wind[1] - wind_prior[1], dc - dc_prior])
         try:
             step = np.linalg.solve(H + 1e-12 * np.eye(len(H)) * np.trace(H), g)
         except np.linalg.LinAlgError:
@@ -244,7 +249,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, wind_sigma, dc_sigma, late_scale, earl
         s2 = float(np.sum(r[inliers] ** 2)) / dof
     else:
         s2 = sigma**2
-    s2 = max(s2, sigma_floor**2)
+    s2 = max(s2, sigma_floor**2) if math.isfinite(s2) else 1.0
     if use_nuis:
         H[3:, 3:] += np.diag(s2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2]))
     try:
@@ -264,7 +269,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, wind_sigma, dc_sigma, late_scale, earl
         cov_xy_m2=cov_xy,
         dof=dof,
         wind_mps=(float(wind[0]), float(wind[1])) if use_nuis else None,
-        dc_mps=float(dc) if use_nuis else None,
+        dc_mps=float(dc),
         converged=converged,
     )
 
@@ -287,11 +292,17 @@ def _wind_dot(S, xy, z_src, wind):
     return (wind[0] * dx + wind[1] * dy) / d
 
 
+def _median(x):
+    v = np.sort(x)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 def _robust_sigma(r, floor, cap):
     if len(r) == 0:
         return floor
-    med = np.median(r)
-    mad = 1.4826 * np.median(np.abs(r - med))
+    med = _median(r)
+    mad = 1.4826 * _median(np.abs(r - med))
     return float(min(max(mad, floor), cap))
 
 

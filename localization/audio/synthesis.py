@@ -123,7 +123,11 @@ class Synthesizer:
         gain_db = level + np.clip(walk, -8.0, 8.0) - self.full_scale_db
         self._gains = (10.0 ** (gain_db / 20.0)).astype(np.float32)
         self._fade = np.sin(np.pi * (np.arange(_SEG) + 0.5) / _SEG).astype(np.float32)
+        # paths whose peak is 20 dB under the quietest ambient are not rendered
+        self._audible = 0.1 * 10.0 ** ((ambient_db - 10.0 - self.full_scale_db) / 20.0)
         self.paths, self.arrivals = self._plan(rng, horns_per_hour)
+        self._t0 = np.array([p.t_samp for p in self.paths])
+        self._max_len = max((p.length for p in self.paths), default=0)
 
     # ------------------------------------------------------------------ planning
     def _plan(self, rng: np.random.Generator, horns_per_hour: float) -> tuple[list[_Path], tuple[Arrival, ...]]:
@@ -147,7 +151,7 @@ class Synthesizer:
                 excess *= min(1.0, np.sqrt(d / 200.0))
                 peak_db = level1m - 20.0 * np.log10(d) - 0.005 * d - excess
                 amp = 10.0 ** ((peak_db - self.full_scale_db) / 20.0)
-                if amp < 1e-5:
+                if amp < self._audible:  # far below the ambient noise: inaudible, skip
                     continue
                 pos = pos_ms * (1.0 + d / 600.0)
                 rise = rise_ms + 0.0004 * d
@@ -217,9 +221,9 @@ class Synthesizer:
     def _add_paths(self, out: np.ndarray, start: int) -> None:
         n = out.shape[1]
         sr = self.sample_rate_hz
-        for p in self.paths:
-            if p.t_samp >= start + n:
-                continue
+        lo = int(np.searchsorted(self._t0, start - self._max_len - 1, side="left"))
+        hi = int(np.searchsorted(self._t0, start + n, side="left"))
+        for p in self.paths[lo:hi]:
             if p.t_samp + p.length < start:
                 continue
             i0 = int(np.ceil(p.t_samp))

@@ -154,6 +154,7 @@ def simulate_pulses(
 
     sh = events.shot_arrays()
     n_shots = len(events.shots)
+    field_k, field_phase = _field_params(r_loss, n_sens)
     src = np.column_stack([sh["x_m"], sh["y_m"], sh["z_m"]])
 
     # --- direct paths, in chunks of shots to bound memory
@@ -167,8 +168,16 @@ def simulate_pulses(
         r = np.maximum(r, 1e-3)
         wu = (d @ wv) / r
         delay = r / (c + wu)
-        loss = r_loss.normal(cond.excess_loss_db, cond.excess_loss_sd_db, size=r.shape) if cond.excess_loss_sd_db > 0 \
-            else np.full(r.shape, cond.excess_loss_db)
+        if cond.excess_loss_sd_db > 0:
+            # Spatially coherent: the buildings between a place and a sensor are the same
+            # for every round fired there, so most of the loss is a smooth random field
+            # of the source position (per sensor); a little varies shot to shot.
+            coherent = _loss_field(field_k, field_phase, src[a:b, :2])
+            jitter = r_loss.normal(0.0, 1.0, size=r.shape)
+            loss = cond.excess_loss_db + cond.excess_loss_sd_db * (
+                _COHERENT * coherent + np.sqrt(1.0 - _COHERENT**2) * jitter)
+        else:
+            loss = np.full(r.shape, cond.excess_loss_db)
         level = sh["source_db"][a:b, None] - 20.0 * np.log10(np.maximum(r, 1.0)) - loss \
             - cond.excess_loss_db_per_km * r / 1000.0
         drop = r_drop.random(r.shape) < cond.dropout_fraction
@@ -261,3 +270,27 @@ def simulate_pulses(
         locatable=n_direct >= MIN_SENSORS_LOCATABLE, crb_m=crb, temperature_c=cond.temperature_c,
         reported_temperature_c=float(reported_t), c_mps=float(c), wind_mps=wind,
     )
+
+
+#: Share of the excess-loss variance that is fixed by the source position (the rest
+#: varies from shot to shot): rounds fired from one place are heard by mostly the same sensors.
+_COHERENT = 0.95
+#: Correlation length of the loss field over source positions, metres.
+_LOSS_FIELD_SCALE_M = 150.0
+_LOSS_FIELD_WAVES = 8
+
+
+def _field_params(rng: np.random.Generator, n_sens: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random plane waves per sensor: wave vectors (n_sens, W, 2) and phases (n_sens, W)."""
+    ang = rng.uniform(0.0, 2.0 * np.pi, size=(n_sens, _LOSS_FIELD_WAVES))
+    mag = 2.0 * np.pi / _LOSS_FIELD_SCALE_M * rng.uniform(0.5, 1.5, size=(n_sens, _LOSS_FIELD_WAVES))
+    k = np.stack([mag * np.cos(ang), mag * np.sin(ang)], axis=-1)
+    phase = rng.uniform(0.0, 2.0 * np.pi, size=(n_sens, _LOSS_FIELD_WAVES))
+    return k, phase
+
+
+def _loss_field(k: np.ndarray, phase: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Unit-variance smooth field at source positions ``xy`` (m, 2) for every sensor → (m, n_sens)."""
+    arg = np.einsum("swc,mc->msw", k, xy) + phase[None, :, :]
+    return np.sqrt(2.0 / k.shape[1]) * np.cos(arg).sum(axis=2)
+
