@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
 
@@ -52,15 +53,20 @@ def test_truth_labels_the_delivered_pulses():
 
 
 def test_gps_loss_makes_timing_untrusted_and_its_pulses_withheld():
-    plan = _scenario(outage=[{"sensor": "S005", "kind": "gps_lost", "start_s": 5, "end_s": 140}])
+    base = _scenario()
+    t0 = base.start_ns
+    late = Counter(it.sensor for it in build_timeline(base).items
+                   if it.kind == "pulse" and t0 + 60 * NS < it.deliver_ns < t0 + 140 * NS)
+    victim = late.most_common(1)[0][0]
+    plan = _scenario(outage=[{"sensor": victim, "kind": "gps_lost", "start_s": 5, "end_s": 140}])
     feed = SimulatorFeed(plan, speed=0)
     q = EventQueue()
     feed.run(q)
     events = q.drain()
     alerts = [(e.alert.sensor, e.alert.kind, e.alert.active) for e in events if isinstance(e, AlertEvent)]
-    assert ("S005", "gps_lost", True) in alerts and ("S005", "clock_untrusted", True) in alerts
+    assert (victim, "gps_lost", True) in alerts and (victim, "clock_untrusted", True) in alerts
     tl = feed.timeline
-    s5_during = [it for it in tl.items if it.kind == "pulse" and it.sensor == "S005"
+    s5_during = [it for it in tl.items if it.kind == "pulse" and it.sensor == victim
                  and it.deliver_ns > plan.start_ns + 60 * NS and it.deliver_ns < plan.start_ns + 140 * NS]
     assert s5_during, "scenario should give S005 pulses while its clock is bad"
     delivered = {p.id for p in q.pulses(events)}

@@ -121,3 +121,18 @@ def test_audio_chunks_reassemble_and_stay_under_line_limit():
 def test_no_float_nan_can_be_signed():
     with pytest.raises(ValueError, match="NaN"):
         P.canonical_bytes({"x": math.nan})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=12), max_size=6))
+def test_fast_canonical_path_equals_the_reference(obj):
+    try:
+        ref = P.canonical_bytes_reference(obj)
+    except UnicodeEncodeError:  # lone surrogates cannot be UTF-8 either way
+        with pytest.raises(UnicodeEncodeError):
+            P.canonical_bytes(obj)
+        return
+    assert P.canonical_bytes(obj) == ref

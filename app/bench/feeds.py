@@ -145,6 +145,10 @@ def bench_load(*, sensors: int = 500, msgs_per_s: float = 5200.0, duration_s: fl
         "server_cpu_pct_of_one_core": round(100 * cpu / wall, 1), "server_peak_rss_mib": round(rss, 1),
         "emulators_cpu_pct_of_one_core": round(100 * (time.process_time() - bench_cpu0) / wall, 1),
         "server_rejects": stats.get("rejects", {}),
+        "store_batches": stats.get("counts", {}).get("store_batches"),
+        "store_batch_max": stats.get("counts", {}).get("store_batch_max"),
+        "store_busy_pct": round(100 * stats.get("counts", {}).get("store_ms_total", 0) / 1000 / wall, 1),
+        "host_load_avg_1min_at_end": round(os.getloadavg()[0], 2), "host_cpus": os.cpu_count(),
     }
 
 

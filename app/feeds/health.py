@@ -85,6 +85,8 @@ class HealthMonitor:
         with self._lock:
             tr = self._t.get(sensor) or self._add(sensor, now_ns)
             tr.last_seen_ns = now_ns
+            if tr.status.state not in ("unknown", "offline"):
+                return [], []  # a heartbeat only changes unknown/offline; tick() catches the rest
             return self._evaluate(tr, now_ns)
 
     def report(self, rep: HealthReport, now_ns: int) -> tuple[list[SensorStatus], list[OperationalAlert]]:

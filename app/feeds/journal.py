@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -51,11 +50,14 @@ INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');
 
 
 def _body(it: Intake) -> str:
-    if it.pulse is not None:
-        d: dict[str, Any] = asdict(it.pulse)
-        d["features"] = dict(it.pulse.features)
-    elif it.health is not None:
-        d = asdict(it.health)
+    p, h = it.pulse, it.health
+    if p is not None:
+        d: dict[str, Any] = {"sensor": p.sensor, "t_ns": p.t_ns, "snr_db": p.snr_db, "peak_db": p.peak_db,
+                             "id": p.id, "features": dict(p.features)}
+    elif h is not None:
+        d = {"sensor": h.sensor, "t_ns": h.t_ns, "gps_lock": h.gps_lock, "clock_err_ns": h.clock_err_ns,
+             "battery_pct": h.battery_pct, "on_mains": h.on_mains, "temperature_c": h.temperature_c,
+             "mic_dbfs": h.mic_dbfs, "uptime_s": h.uptime_s}
     else:
         d = {}
     return json.dumps(d, separators=(",", ":"))

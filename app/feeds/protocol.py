@@ -143,9 +143,60 @@ def _canon(obj: Any, out: list[str]) -> None:
 
 def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
     """RFC 8785 canonical UTF-8 bytes of ``obj`` with its ``mac`` field left out."""
+    body = {k: v for k, v in obj.items() if k != "mac"}
+    fast = _fast_form(body, 0)
+    if fast is not _SLOW:
+        return json.dumps(fast, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+    return canonical_bytes_reference(body)
+
+
+def canonical_bytes_reference(obj: Mapping[str, Any]) -> bytes:
+    """The plain, slow implementation (the fast path must give the same bytes)."""
     out: list[str] = []
     _canon({k: v for k, v in obj.items() if k != "mac"}, out)
     return "".join(out).encode("utf-8")
+
+
+_SLOW = object()
+
+
+def _fast_form(v: Any, depth: int) -> Any:
+    """``v`` made safe for ``json.dumps(sort_keys=True)`` to print canonically, or _SLOW.
+
+    json.dumps matches RFC 8785 except for floats outside [1e-4, 1e16) or integral ones
+    (ECMAScript prints those differently) and for keys outside the BMP (sort order)."""
+    if depth > 8:
+        return _SLOW
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is float:
+        a = abs(v)
+        if v.is_integer():
+            return int(v) if a < 9007199254740992.0 else _SLOW
+        if 1e-4 <= a < 1e16:
+            return v
+        return _SLOW
+    if t is dict:
+        out = {}
+        for k, x in v.items():
+            if type(k) is not str or (k and max(k) > "\uffff"):
+                return _SLOW
+            f = _fast_form(x, depth + 1)
+            if f is _SLOW:
+                return _SLOW
+            out[k] = f
+        return out
+    if t is list or t is tuple:
+        out_l = []
+        for x in v:
+            f = _fast_form(x, depth + 1)
+            if f is _SLOW:
+                return _SLOW
+            out_l.append(f)
+        return out_l
+    return _SLOW
 
 
 def compute_mac(key: bytes, obj: Mapping[str, Any]) -> str:

@@ -279,8 +279,12 @@ class SensorServer:
                 batch = self._pending[: self.config.max_batch]
                 del self._pending[: len(batch)]
                 items = [p.intake for p in batch]
+                self.counts["store_batches"] += 1
+                self.counts["store_batch_max"] = max(self.counts["store_batch_max"], len(batch))
+                t_store = time.perf_counter()
                 try:
                     new = await loop.run_in_executor(self._store_exec, self.sink.accept, items)
+                    self.counts["store_ms_total"] += int((time.perf_counter() - t_store) * 1000)
                 except Exception as exc:
                     log.error("store failed for %d messages (not acknowledged; sensors will resend): %s", len(batch), exc)
                     for p in batch:
