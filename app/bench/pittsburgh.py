@@ -10,37 +10,15 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from localization.types import Pulse, Sensor
 
+from app.timeutil import parse_utc_ns
+
 DEV_POSITIONS = ("FP1", "FP2", "FP3", "FP4", "FP5", "FP6")
 HOLDOUT_POSITIONS = ("FP7", "FP8", "FP9")
 DATASET = Path("pittsburgh-live-fire") / "data" / "PittsburghPA_DQV_2018-12-18"
-
-
-def iso_to_ns(text: str) -> int:
-    """ISO-8601 UTC ('2018-12-19T00:49:27.467Z') → integer nanoseconds, exact to the digit given."""
-    s = text.strip().replace("Z", "+00:00")
-    main, _, rest = s.partition(".")
-    frac, tz = "", ""
-    if rest:
-        i = 0
-        while i < len(rest) and rest[i].isdigit():
-            i += 1
-        frac, tz = rest[:i], rest[i:]
-    else:
-        for sep in ("+", "-"):
-            pos = main.rfind(sep)
-            if pos > 10:
-                main, tz = main[:pos], main[pos:]
-                break
-    dt = datetime.fromisoformat(main + (tz or "+00:00"))
-    ns = int(dt.timestamp()) * 1_000_000_000
-    if frac:
-        ns += int((frac + "000000000")[:9])
-    return ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +58,7 @@ def load_test(folder: Path) -> LiveFireTest:
         sid = p["serial_number"]
         loc = p["location"]
         sensors.setdefault(sid, Sensor(sid, float(loc["x"]), float(loc["y"]), float(loc["z"])))
-        pulses.append(Pulse(sensor=sid, t_ns=iso_to_ns(p["arrival_time_utc"]), snr_db=p.get("signal_to_noise_dB"),
+        pulses.append(Pulse(sensor=sid, t_ns=parse_utc_ns(p["arrival_time_utc"]), snr_db=p.get("signal_to_noise_dB"),
                             peak_db=p.get("power_dB_SPL"), id=p["pulse_uuid"]))
     loc = survey["survey_location"]
     return LiveFireTest(

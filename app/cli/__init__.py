@@ -46,8 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         # No subcommand: the console (or the headless demo where there is no display).
-        from app.cli import demo_cmd
-
         args = parser.parse_args(["demo", *(argv or [])])
     try:
         return int(args.func(args) or 0)
