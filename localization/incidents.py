@@ -26,7 +26,7 @@ class IncidentParams:
     gap_s: float = 30.0
     join_radius_m: float = 175.0
     max_vehicle_speed_mps: float = 25.0
-    shooter_radius_m: float = 10.0
+    shooter_radius_m: float = 12.0
     min_mobile_speed_mps: float = 2.0
     min_mobile_track_m: float = 15.0
     full_auto_rounds_per_s: float = 7.0
@@ -71,6 +71,7 @@ def describe(shots: list[Shot] | tuple[Shot, ...], p: IncidentParams = IncidentP
         tags.append("mobile_shooter")
     else:
         shooter = _cluster(xy, sig, p.shooter_radius_m)
+        shooter = _absorb_lone_shots(shooter, xy)
     n_shooters = int(shooter.max()) + 1
     if n_shooters >= 2:
         tags.append("multiple_shooters")
@@ -136,6 +137,25 @@ def _cluster(xy: np.ndarray, sig: np.ndarray, radius_m: float) -> np.ndarray:
                 stack.append(k)
         nxt += 1
     return label
+
+
+def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """A shooter is a place fired from more than once: a lone shot apart from the others
+    (often one badly located round) joins the nearest multi-shot cluster.  Labels are
+    renumbered in order of first shot."""
+    counts = np.bincount(label)
+    multi = np.flatnonzero(counts >= 2)
+    if len(multi) == 0 or len(multi) == len(counts):
+        return label
+    out = label.copy()
+    centres = np.array([xy[label == k].mean(axis=0) for k in multi])
+    for i in np.flatnonzero(counts[label] == 1):
+        out[i] = multi[int(np.argmin(np.hypot(*(centres - xy[i]).T)))]
+    _, first = np.unique(out, return_index=True)
+    order = np.argsort(first)
+    remap = np.empty(out.max() + 1, dtype=int)
+    remap[np.unique(out)[order]] = np.arange(len(order))
+    return remap[out]
 
 
 def _mobile_track(xy: np.ndarray, t_s: np.ndarray, sig: np.ndarray, p: IncidentParams):

@@ -142,7 +142,7 @@ def refine(
     sigma_floor_s: float = 5e-5,
     sigma_cap_s: float = 0.02,
     gate_s: float = 0.04,
-    max_iter: int = 12,
+    max_iter: int = 16,
 ) -> Fit:
     """Robust Gauss–Newton refinement of (x, y, t0) [+ wind, + dc] from ``x0``.
 
@@ -157,14 +157,14 @@ def refine(
     base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, dc_prior_mps, None, None,
                  late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter)
     best = base
-    if estimate_nuisance and int(base.inliers.sum()) >= 6:
+    if estimate_nuisance and int(base.inliers.sum()) >= 8:
         nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, z_src, wind_prior_mps, dc_prior_mps, wind_sigma_mps,
                      dc_sigma_mps,
                      late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, t0_start=base.t0_s)
         # Compare on a common inlier set: residual sums with and without nuisance.
         common = base.inliers & nuis.inliers
         k = int(common.sum())
-        if k >= 6:
+        if k >= 8:
             rss0 = float(np.sum(base.residuals_s[common] ** 2))
             rss1 = float(np.sum(nuis.residuals_s[common] ** 2))
             extra = 3
@@ -198,7 +198,11 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     sigma = _robust_sigma(r, sigma_floor, sigma_cap)
     converged = False
     for it in range(max_iter):
-        w = _weights(r, sigma, late_scale, early_scale, gate)
+        # From a poor start every residual can exceed the gate: widen it to the spread of
+        # the residuals for the first iterations, then tighten to the requested gate.
+        spread = 1.4826 * float(_median(np.abs(r - _median(r))))
+        gate_it = gate if it >= 4 else max(gate, 3.0 * spread)
+        w = _weights(r, max(sigma, spread if it < 2 else sigma), late_scale, early_scale, gate_it)
         ceff = c + dc + _wind_dot(S, xy, z_src, wind)
         ux = (S[:, 0] - xy[0]) / d
         uy = (S[:, 1] - xy[1]) / d
@@ -234,8 +238,9 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
             break
     inliers = (r <= max(4.0 * sigma, 2e-3) * 1.0 + 0.0) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
     k = int(inliers.sum())
-    n_par = 6 if use_nuis else 3
-    dof = max(k - n_par, 0)
+    # Wind and sound-speed error have priors, so they cost less than full parameters.
+    n_par = 5 if use_nuis else 3
+    dof = max(k - n_par, 1)
     # Final covariance from the inlier set (unit weights), σ² from their residuals.
     ceff = c + dc + _wind_dot(S, xy, z_src, wind)
     ux = (S[:, 0] - xy[0]) / d
@@ -245,7 +250,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         cols += [-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2]
     J = np.stack(cols, axis=1)[inliers]
     H = J.T @ J
-    if dof > 0:
+    if k > n_par:
         s2 = float(np.sum(r[inliers] ** 2)) / dof
     else:
         s2 = sigma**2

@@ -1,0 +1,131 @@
+"""Engine end to end on simulated pulses: association with echoes, bursts, streaming."""
+import numpy as np
+import pytest
+
+from localization import Engine, EngineConfig, Pulse, Sensor, locate_batch
+from localization.sim import (Conditions, full_auto, round_string, score, sensor_grid, simulate_pulses,
+                              single_round, square_bounds)
+
+T0 = 1_700_000_000 * 10**9
+
+
+@pytest.fixture(scope="module")
+def sensors():
+    return sensor_grid(density_per_sq_mi=15, bounds_m=square_bounds(area_sq_mi=4), seed=3)
+
+
+def run(sensors, events, cond, seed=1):
+    sim = simulate_pulses(sensors=sensors, events=events, conditions=cond, seed=seed)
+    incs = locate_batch(sensors, sim.pulses, EngineConfig(temperature_c=sim.reported_temperature_c))
+    return sim, incs
+
+
+def test_single_shot_located_to_centimetres_in_clean_conditions(sensors):
+    ev = single_round(incident_id="G1", x_m=120.0, y_m=-340.0, t_ns=T0, seed=1)
+    sim, incs = run(sensors, ev, Conditions.clean())
+    assert len(incs) == 1
+    inc = incs[0]
+    assert inc.kind == "single_gunshot" and inc.rounds == 1
+    assert np.hypot(inc.x_m - 120.0, inc.y_m + 340.0) < 0.5
+    assert abs(inc.shots[0].t_ns - T0) < 2_000_000  # emission time within 2 ms
+    assert len(inc.shots[0].sensors) == len(set(inc.shots[0].sensors))  # one pulse per sensor
+
+
+def test_echoes_are_not_extra_rounds(sensors):
+    ev = single_round(incident_id="G1", x_m=-200.0, y_m=150.0, t_ns=T0, seed=2)
+    cond = Conditions.clean(echo_fraction=0.6, echo_delay_s=(0.02, 0.3), echo_loss_db=(4.0, 10.0))
+    sim, incs = run(sensors, ev, cond, seed=4)
+    assert (sim.path == 1).sum() >= 3, "the scenario must actually contain echoes"
+    assert sum(i.rounds for i in incs) == 1
+
+
+def test_round_string_counted(sensors):
+    ev = round_string(incident_id="G1", x_m=0.0, y_m=0.0, t_ns=T0, rounds=5, seed=3)
+    sim, incs = run(sensors, ev, Conditions.clean(), seed=2)
+    loc = int(sim.locatable.sum())
+    assert loc >= 4
+    assert sum(i.rounds for i in incs) >= loc - 1
+    assert incs[0].kind == "multiple_gunshots"
+
+
+def test_full_auto_burst_tagged(sensors):
+    ev = full_auto(incident_id="G1", x_m=100.0, y_m=100.0, t_ns=T0, rounds_per_burst=12, rate_rps=10.0, seed=5)
+    sim, incs = run(sensors, ev, Conditions.clean(), seed=5)
+    main = max(incs, key=lambda i: i.rounds)
+    assert main.rounds >= 8
+    assert "full_auto" in main.tags
+
+
+def test_streaming_emits_updates_and_releases_memory(sensors):
+    ev = round_string(incident_id="G1", x_m=50.0, y_m=-50.0, t_ns=T0, rounds=4, median_interval_s=2.0, seed=8)
+    sim = simulate_pulses(sensors=sensors, events=ev, conditions=Conditions.clean(), seed=8)
+    eng = Engine(sensors, EngineConfig())
+    revisions = []
+    for now_ns, batch in sim.deliveries(0.5):
+        revisions += [(i.id, i.revision, i.rounds) for i in eng.push(batch, now_ns=now_ns)]
+    # time passes with no pulses: everything pending is processed and memory released
+    revisions += [(i.id, i.revision, i.rounds) for i in eng.push([], now_ns=sim.pulses[-1].t_ns + 60 * 10**9)]
+    assert revisions, "streaming produced no incident"
+    ids = {r[0] for r in revisions}
+    assert len(ids) == 1
+    assert [r[1] for r in revisions] == list(range(len(revisions)))  # revisions count up
+    assert revisions[-1][2] >= 3
+    assert len(eng._buf) == 0 and not eng._pulses
+
+
+def test_unknown_sensor_is_rejected_without_consuming(sensors):
+    eng = Engine(sensors)
+    with pytest.raises(ValueError, match="unknown sensor"):
+        eng.push([Pulse(sensor=sensors[0].id, t_ns=T0), Pulse(sensor="nope", t_ns=T0)])
+    assert eng.stats.pulses_in == 0
+
+
+def test_fewer_than_three_sensors_give_no_location():
+    s = [Sensor("A", 0, 0, 5), Sensor("B", 500, 0, 5), Sensor("C", 0, 500, 5)]
+    pulses = [Pulse("A", T0), Pulse("B", T0 + 1_000_000_000)]
+    assert locate_batch(s, pulses) == []
+
+
+def test_duplicate_reports_are_merged(sensors):
+    ev = single_round(incident_id="G1", x_m=0.0, y_m=0.0, t_ns=T0, seed=9)
+    sim = simulate_pulses(sensors=sensors, events=ev, conditions=Conditions.clean(), seed=9)
+    dup = [Pulse(p.sensor, p.t_ns, id=f"{p.id}-again") for p in sim.pulses]
+    eng = Engine(sensors)
+    eng.push(list(sim.pulses) + dup)
+    incs = eng.flush()
+    assert sum(i.rounds for i in incs) == 1
+    assert eng.stats.duplicates == len(dup)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="tolerance_ms"):
+        EngineConfig(tolerance_ms=0.0)
+    with pytest.raises(ValueError, match="min_sensors"):
+        EngineConfig(min_sensors=2)
+    with pytest.raises(ValueError, match="temperature"):
+        EngineConfig(temperature_c=500.0)
+
+
+def test_degenerate_geometry_is_never_confidently_wrong():
+    # all sensors on a line: position across the line is unobservable
+    s = [Sensor(f"L{i}", i * 300.0, 0.0, 5.0) for i in range(6)]
+    src = (700.0, 250.0)
+    c = EngineConfig().c_mps
+    pulses = [Pulse(x.id, T0 + int(1e9 * np.hypot(x.x_m - src[0], x.y_m - src[1]) / c)) for x in s]
+    for inc in locate_batch(s, pulses):
+        for sh in inc.shots:
+            wrong = np.hypot(sh.x_m - src[0], sh.y_m - src[1]) > 25
+            assert not wrong or sh.err95_m > 25 or inc.kind == "possible_gunfire"
+
+
+def test_simulated_city_scores_reasonably(sensors):
+    """Regression floor on 25 clean single rounds (the product target, 99.5 % found, is
+    measured by `tocsin bench engine`, not asserted here)."""
+    from app.bench.engine import family_events
+
+    ev = family_events("single", 25, square_bounds(area_sq_mi=4), seed=21)
+    sim, incs = run(sensors, ev, Conditions.clean(), seed=21)
+    sc = score(sim, incs)
+    assert sc.locatable_found_pct >= 85
+    assert sc.false_shot_pct <= 5
+    assert sc.median_error_m < 0.5

@@ -1,0 +1,71 @@
+import math
+
+import pytest
+
+from localization.incidents import IncidentParams, IncidentTracker, describe
+from localization.types import Ellipse, Shot
+
+T0 = 1_700_000_000 * 10**9
+
+
+def shot(x, y, t_s, err=2.0, n=8, low=False, rms=1.0):
+    return Shot(t_ns=T0 + int(t_s * 1e9), x_m=x, y_m=y, err95_m=err, ellipse=Ellipse(err, err, 0.0),
+                sensors=tuple(f"S{i}" for i in range(n)), pulse_ids=(None,) * n, residuals_ms=(0.0,) * n,
+                rms_ms=rms, low_confidence=low)
+
+
+def test_single_and_multiple():
+    assert describe([shot(0, 0, 0)]).kind == "single_gunshot"
+    d = describe([shot(0, 0, 0), shot(1, 0, 0.5), shot(0, 1, 1.1)])
+    assert d.kind == "multiple_gunshots" and d.tags == () and set(d.shooter_of_shot) == {0}
+
+
+def test_possible_gunfire_when_no_shot_is_confident():
+    assert describe([shot(0, 0, 0, n=3, low=True)]).kind == "possible_gunfire"
+    assert describe([shot(0, 0, 0, err=60.0)]).kind == "possible_gunfire"
+
+
+def test_two_shooters_separated_and_ordered_by_first_shot():
+    shots = [shot(0, 0, 0), shot(60, 0, 0.3), shot(1, 0, 0.7), shot(61, 1, 1.0), shot(0, 1, 1.4)]
+    d = describe(shots)
+    assert "multiple_shooters" in d.tags
+    assert d.shooter_of_shot == (0, 1, 0, 1, 0)
+
+
+def test_lone_outlier_round_is_not_a_shooter():
+    shots = [shot(0, 0, 0), shot(1, 0, 0.5), shot(45, 0, 1.0), shot(0, 1, 1.5)]
+    assert "multiple_shooters" not in describe(shots).tags
+
+
+def test_mobile_shooter_speed_and_heading():
+    # 10 m/s heading east (90°)
+    shots = [shot(10.0 * t, 0.0, t) for t in (0.0, 0.6, 1.3, 2.0, 2.8)]
+    d = describe(shots)
+    assert "mobile_shooter" in d.tags and "multiple_shooters" not in d.tags
+    assert d.speed_mps == pytest.approx(10.0, abs=0.5)
+    assert d.heading_deg == pytest.approx(90.0, abs=3.0)
+
+
+def test_full_auto_and_high_capacity():
+    burst = [shot(0, 0, i / 12.0) for i in range(16)]
+    d = describe(burst)
+    assert "full_auto" in d.tags and "high_capacity" in d.tags
+    slow = [shot(0, 0, i * 0.6) for i in range(5)]
+    assert "full_auto" not in describe(slow).tags
+
+
+def test_tracker_keeps_separate_incidents_apart_and_mobile_together():
+    tr = IncidentTracker(IncidentParams())
+    a = tr.add(shot(0, 0, 0))
+    b = tr.add(shot(900, 0, 0.2))  # a few blocks away, same moment
+    assert a != b
+    assert tr.add(shot(40, 0, 2.0)) == a  # car moved 40 m in 2 s
+    assert tr.add(shot(0, 0, 100.0)) != a  # long after: a new incident
+    snap = tr.snapshot(a)
+    assert snap.rounds == 2 and snap.revision == 0
+    assert tr.snapshot(a).revision == 1
+
+
+def test_describe_requires_shots():
+    with pytest.raises(ValueError, match="at least one shot"):
+        describe([])
