@@ -214,7 +214,6 @@ class ConsoleController(QObject):
             order = ("multiple_gunshots", "single_gunshot", "possible_gunfire")
             self.tones.play(min(new_kinds, key=lambda k: order.index(k) if k in order else 9))
             self.window.status.showMessage(f"New alert: {len(new_kinds)} incident(s)", 4000)
-        self._refresh_supervisor()
 
     def push_records_to_map(self, recs) -> None:
         if self.bridge is not None and recs:

@@ -3,6 +3,7 @@ required, and one-click supervisor confirmation."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from app.console_services.alert_record import AlertRecord
@@ -42,7 +43,8 @@ class SupervisorView(QWidget):
         self.staffing.setText(f"Monitors on duty: <b style='color:{colour}'>{on_duty}</b> of {required} required")
 
     def set_records(self, recs: list[AlertRecord], now_ns: int) -> None:
-        current = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
+        cur = self.list.currentItem()
+        current = cur.data(Qt.ItemDataRole.UserRole) if cur is not None else None
         self.list.clear()
         escalated = 0
         for r in recs:
@@ -53,8 +55,8 @@ class SupervisorView(QWidget):
                                  f"{r.incident.rounds} rd · {r.location_words}{conf}")
             it.setData(Qt.ItemDataRole.UserRole, r.incident_id)
             if r.escalated:
-                it.setForeground(Qt.GlobalColor.white)
-                it.setBackground(Qt.GlobalColor.darkRed)
+                it.setForeground(QBrush(QColor("#ffffff")))
+                it.setBackground(QBrush(QColor("#8b0000")))
             self.list.addItem(it)
             if r.incident_id == current:
                 self.list.setCurrentItem(it)
