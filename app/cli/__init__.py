@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.console_cmd",
     "app.cli.db_cmd",
     "app.cli.import_cmd",
+    "app.cli.report_cmd",
 )
 
 
@@ -37,7 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tocsin {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            # One unavailable area (a missing optional dependency) must not take the
+            # whole command line down: say so and offer the rest.
+            print(f"tocsin: warning: commands from {name} are unavailable ({exc})", file=sys.stderr)
+            continue
+        module.register(sub)
     return parser
 
 

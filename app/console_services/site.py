@@ -17,7 +17,7 @@ from app.console_services.agency import ConsoleProfile, from_any
 from app.console_services.locator import FrameLocator, GeoLocator
 
 DEMO_ORIGIN = (41.4901, -71.3128)   # fictional "Port Tocsin" sits here when no demo city file exists
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from app.paths import RESOURCES  # noqa: E402
 
 
 @dataclass

@@ -8,6 +8,8 @@ key.  ``format_version`` lets later releases migrate old profiles.
 """
 from __future__ import annotations
 
+from app.paths import RESOURCES
+
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 from app.store.errors import ValidationError
 from app.store.schema import ROLES
 
-AGENCIES_DIR = Path(__file__).resolve().parents[2] / "resources" / "agencies"
+AGENCIES_DIR = RESOURCES / "agencies"
 FORMAT_VERSION = 1
 TEMPERATURE_SOURCES = ("metar", "sensor", "fixed")
 

@@ -15,6 +15,8 @@ The console draws these as its offline base map; the simulator uses the sensor l
 """
 from __future__ import annotations
 
+from app.paths import RESOURCES
+
 import json
 import math
 import tomllib
@@ -28,7 +30,7 @@ from app.geo.polygon import points_in_polygon, polygon_area
 from localization.geometry import LocalFrame
 from localization.types import Sensor
 
-DEMOCITY_DIR = Path(__file__).resolve().parents[2] / "resources" / "democity"
+DEMOCITY_DIR = RESOURCES / "democity"
 NAME = "Port Tocsin"
 ORIGIN_LAT, ORIGIN_LON = 29.5, -140.5
 BLOCK_M = 200.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QUrl, Signal
 
 from app.qt.playback import audio_output_available
-from app.ui.resources import resource
+from app.paths import resource
 
 TONE_NAMES = ("single_gunshot", "multiple_gunshots", "possible_gunfire", "escalation")
 
