@@ -237,6 +237,24 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
             converged = True
             break
     inliers = (r <= max(4.0 * sigma, 2e-3) * 1.0 + 0.0) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
+    # Polish with plain least squares on the inliers: the robust weights found them; under
+    # Gaussian timing noise the unweighted estimate is the efficient (maximum-likelihood) one.
+    if int(inliers.sum()) >= 4:
+        for _ in range(3):
+            ceff = c + dc + _wind_dot(S, xy, z_src, wind)
+            ux = (S[:, 0] - xy[0]) / d
+            uy = (S[:, 1] - xy[1]) / d
+            J = np.stack([-ux / ceff, -uy / ceff, np.ones(n)], axis=1)[inliers]
+            try:
+                step = np.linalg.lstsq(J, r[inliers], rcond=None)[0]
+            except np.linalg.LinAlgError:
+                break
+            xy = xy + step[:2]
+            t0 += step[2]
+            tau, d = _prop(S, xy, z_src, c + dc, wind)
+            r = t - t0 - tau
+            if abs(step[0]) + abs(step[1]) < 1e-4:
+                break
     k = int(inliers.sum())
     # Wind and sound-speed error have priors, so they cost less than full parameters.
     n_par = 5 if use_nuis else 3
