@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.db_cmd",
     "app.cli.import_cmd",
     "app.cli.report_cmd",
+    "app.cli.train_cmd",
 )
 
 
