@@ -108,7 +108,7 @@ def lead_summary(store: Store, incident_id: int, *, tz: str = "UTC", waveform: b
     for i, r in enumerate(rows):
         prev = rows[i - 1]["t_ns"] if i else None
         shots.append(ShotLine(i + 1, r["t_ns"], None if prev is None else (r["t_ns"] - prev) / 1e6,
-                              (r["t_ns"] - rows[0]["t_ns"]) / 1e6, int(r["shooter"] or 1), r["x_m"], r["y_m"],
+                              (r["t_ns"] - rows[0]["t_ns"]) / 1e6, int(r["shooter"] or 0) + 1, r["x_m"], r["y_m"],
                               r["lat"], r["lon"], r["err95_m"], tuple(json.loads(r["sensors"] or "[]")),
                               r["rms_ms"], bool(r["low_confidence"])))
     used = {sid for s in shots for sid in s.sensors}

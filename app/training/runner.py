@@ -93,6 +93,9 @@ class TrainingSession:
             users.create(trainee, "Trainee", "dispatcher", f"{trainee}-training", actor="admin")
         if SUPERVISOR not in have:
             users.create(SUPERVISOR, "Training supervisor", "supervisor", f"{SUPERVISOR}-training", actor="admin")
+        if not store.sensors():
+            for sensor in self.sensors:
+                store.upsert_sensor(sensor, frame=self.frame, actor="training")
         self.intake = Intake(store, self.frame, self.locator, exercise=True)
         self.workflow = Workflow(store, self.agency, clock=self.clock)
         self.calls_svc = CitizenCalls(store, self.agency)
