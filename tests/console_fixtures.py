@@ -1,29 +1,49 @@
-"""Shared builders for the console tests (Qt-free inputs, fake clock)."""
+"""Shared builders for the console tests (Qt-free inputs, manual clock, a training
+database in a temporary directory worked through the real dispatch services)."""
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
-from app.console_services.access import demo_access
-from app.console_services.clock import FakeClock
 from app.console_services.console_dispatch import ConsoleDispatch
+from app.console_services.demo_seed import DEMO_PASSWORD, create_demo_users
 from app.console_services.site import fallback_site
 from app.console_services.synthetic import make_incident
+from app.store import ManualClock, Store
 
 
-def incidents(n: int, clock: FakeClock, seed: int = 1, rounds: int | None = None):
+def incidents(n: int, clock: ManualClock, seed: int = 1, rounds: int | None = None):
     rng = np.random.default_rng(seed)
     return [make_incident(rng, i, clock.now_ns(), radius_m=600, rounds=rounds) for i in range(n)]
 
 
-def build_controller(qtbot, role_user: str = "disp1", *, with_map: bool = False, idle_lock_s: float = 0.0):
+def open_dispatch(tmp_path, clock: ManualClock, site=None) -> ConsoleDispatch:
+    site = site or fallback_site()
+    store = Store.open(tmp_path / "training.sqlite3", clock=clock)
+    d = ConsoleDispatch(store, site.agency, frame=site.frame, address_locator=site.locator, exercise=True)
+    create_demo_users(d.users)
+    return d
+
+
+def recorded(ctl, incs):
+    """What the worker hands the GUI thread: the incidents recorded through Intake."""
+    return ctl.dispatch.record(incs, time.perf_counter_ns())
+
+
+def build_controller(qtbot, role_user: str = "disp1", *, with_map: bool = False, idle_lock_s: float = 0.0,
+                     tmp_path=None):
+    import tempfile
+    from pathlib import Path
+
     from app.ui.console_controller import ConsoleController
 
     site = fallback_site()
-    clock = FakeClock()
-    access = demo_access()
-    user = access.sign_in(role_user, role_user)
-    dispatch = ConsoleDispatch(site.locator, clock, site.profile, training=True)
-    ctl = ConsoleController(site=site, dispatch=dispatch, access=access, user=user, clock=clock, with_map=with_map,
+    clock = ManualClock()
+    tmp = Path(tmp_path) if tmp_path is not None else Path(tempfile.mkdtemp(prefix="tocsin-test-"))
+    dispatch = open_dispatch(tmp, clock, site)
+    session = dispatch.users.login(role_user, DEMO_PASSWORD)
+    ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=clock, with_map=with_map,
                             use_audio=False, training=True, idle_lock_s=idle_lock_s)
     qtbot.addWidget(ctl.window)
     return ctl, clock

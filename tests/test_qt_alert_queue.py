@@ -4,24 +4,23 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.console_services.clock import FakeClock
-from app.console_services.console_dispatch import ConsoleDispatch
-from app.console_services.access import User
-from app.console_services.site import fallback_site
 from app.qt.alert_queue_model import AlertQueueModel, Col, Role
 from app.qt.alert_queue_proxy import AlertQueueProxy
-from tests.console_fixtures import incidents
-
-DISP = User("disp1", "D", "dispatcher")
+from app.store import ManualClock
+from tests.console_fixtures import incidents, open_dispatch
 
 
 @pytest.fixture
-def setup():
-    clock = FakeClock()
-    site = fallback_site()
-    d = ConsoleDispatch(site.locator, clock, site.profile)
+def setup(tmp_path):
+    clock = ManualClock()
+    d = open_dispatch(tmp_path, clock)
     model = AlertQueueModel(clock, 60.0)
     return clock, d, model
+
+
+def ingest(d, inc):
+    """Record through Intake (as the worker does) and take the view (as the GUI does)."""
+    return d.accept(d.record([inc])[0])
 
 
 def test_model_passes_qt_model_tester_through_inserts_updates_and_sorts(qtmodeltester, setup):
@@ -29,9 +28,9 @@ def test_model_passes_qt_model_tester_through_inserts_updates_and_sorts(qtmodelt
     qtmodeltester.check(model, force_py=True)
     for inc in incidents(12, clock):
         clock.advance(3)
-        rec, _ = d.ingest(inc)
+        rec, _ = ingest(d, inc)
         model.add_or_update(rec)
-    d.acknowledge("SYN-000003", DISP)
+    d.acknowledge("SYN-000003", d.users.get("disp1"))
     model.record_changed("SYN-000003")
     model.sort(Col.ROUNDS, Qt.SortOrder.DescendingOrder)
     model.sort(Col.LOCATION, Qt.SortOrder.AscendingOrder)
@@ -46,7 +45,7 @@ def test_new_alerts_arrive_at_the_top_and_ages_are_live(setup):
     clock, d, model = setup
     for inc in incidents(3, clock):
         clock.advance(10)
-        model.add_or_update(d.ingest(inc)[0])
+        model.add_or_update(ingest(d, inc)[0])
     assert model.index(0, Col.TIME).data(Role.INCIDENT_ID) == "SYN-000002"
     assert model.index(2, Col.TIME).data(Role.INCIDENT_ID) == "SYN-000000"
     clock.advance(133)
@@ -57,7 +56,7 @@ def test_new_alerts_arrive_at_the_top_and_ages_are_live(setup):
 def test_sort_by_rounds_then_filter_by_state_and_text(setup):
     clock, d, model = setup
     for inc in incidents(20, clock):
-        model.add_or_update(d.ingest(inc)[0])
+        model.add_or_update(ingest(d, inc)[0])
     model.sort(Col.ROUNDS, Qt.SortOrder.DescendingOrder)
     rounds = [model.index(r, Col.ROUNDS).data() for r in range(model.rowCount())]
     assert rounds == sorted(rounds, reverse=True)
@@ -65,7 +64,7 @@ def test_sort_by_rounds_then_filter_by_state_and_text(setup):
                                           for r in range(model.rowCount())].index("SYN-000005")
     proxy = AlertQueueProxy()
     proxy.setSourceModel(model)
-    d.acknowledge("SYN-000005", DISP)
+    d.acknowledge("SYN-000005", d.users.get("disp1"))
     model.record_changed("SYN-000005")
     proxy.set_state_filter("unacknowledged")
     assert proxy.rowCount() == 19   # dynamic filter drops the acknowledged row
@@ -79,9 +78,9 @@ def test_sort_by_rounds_then_filter_by_state_and_text(setup):
 def test_escalated_rows_are_coloured_and_labelled(setup):
     clock, d, model = setup
     inc = incidents(1, clock)[0]
-    model.add_or_update(d.ingest(inc)[0])
-    clock.advance(d.profile.ack_timeout_s + 1)
-    assert [r.incident_id for r in d.check_escalations()] == [inc.id]
+    model.add_or_update(ingest(d, inc)[0])
+    clock.advance(d.agency.ack_timeout_s + 1)
+    assert [r.incident_id for r in d.escalate_overdue()] == [inc.id]
     idx = model.index(0, Col.STATE)
     assert idx.data() == "ESCALATED"
     assert idx.data(Role.ESCALATED) is True

@@ -8,17 +8,18 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtGui import QKeySequence
 
-from app.console_services.access import PermissionDenied
+from app.console_services.demo_seed import DEMO_PASSWORD
 from app.console_services.live_sources import SyntheticLiveSource
+from app.store import PermissionDenied
 from app.qt.alert_queue_model import Col
 from app.qt.incident_worker import IncidentWorker, WorkerHost
-from tests.console_fixtures import build_controller, incidents
+from tests.console_fixtures import build_controller, incidents, recorded
 
 
 def feed(ctl, clock, n=3, rounds=None):
-    batch = [(inc, time.perf_counter_ns()) for inc in incidents(n, clock, rounds=rounds)]
-    ctl.on_incidents(batch)
-    return [inc for inc, _ in batch]
+    incs = incidents(n, clock, rounds=rounds)
+    ctl.on_incidents(recorded(ctl, incs))
+    return incs
 
 
 def test_acknowledge_cad_and_disposition_through_the_ui(qtbot):
@@ -38,7 +39,7 @@ def test_acknowledge_cad_and_disposition_through_the_ui(qtbot):
     qtbot.mouseClick(ctl.detail.cad_btn, Qt.MouseButton.LeftButton)
     form = ctl.cad_form
     assert form.isVisible()
-    assert form.type_code.text() == ctl.dispatch.profile.cad_type_code
+    assert form.type_code.text() == ctl.dispatch.agency.type_code
     assert "5 rounds" in form.narrative.toPlainText()
     form.location.setText("x")
     form.buttons.accepted.emit()                      # invalid: stays open with messages
@@ -56,6 +57,7 @@ def test_acknowledge_cad_and_disposition_through_the_ui(qtbot):
     assert rec.units == (form.units.item(0).text(),)
     assert ctl.detail.cad_lbl.text() == rec.cad_number
 
+    qtbot.mouseClick(ctl.detail.scene_btn, Qt.MouseButton.LeftButton)   # the workflow's on-scene step
     ctl.detail.disposition.setCurrentText("Unfounded – fireworks")
     qtbot.mouseClick(ctl.detail.close_btn, Qt.MouseButton.LeftButton)
     assert ctl.dispatch.get(target).state == "closed"
@@ -88,7 +90,7 @@ def test_keyboard_actions_acknowledge_next_alert_and_show_help(qtbot):
 def test_unacknowledged_alert_escalates_after_the_agency_timeout(qtbot):
     ctl, clock = build_controller(qtbot, "sup1")
     inc = feed(ctl, clock, 1)[0]
-    clock.advance(ctl.dispatch.profile.ack_timeout_s - 1)
+    clock.advance(ctl.dispatch.agency.ack_timeout_s - 1)
     ctl.on_tick()
     assert not ctl.dispatch.get(inc.id).escalated
     clock.advance(2)
@@ -123,9 +125,9 @@ def test_roles_are_enforced_in_the_service_and_reflected_in_the_ui(qtbot):
     ctl.acknowledge()                                  # the shortcut path still can't do it
     assert ctl.dispatch.get(inc.id).state == "new"
     assert "Not allowed" in ctl.window.status.currentMessage()
-    with pytest.raises(PermissionDenied, match="analyst may not acknowledge"):
+    with pytest.raises(PermissionDenied, match="analyst 'analyst1' may not acknowledge"):
         ctl.dispatch.acknowledge(inc.id, ctl.user)
-    sup = ctl.access.sign_in("sup1", "sup1")
+    sup = ctl.users.login("sup1", DEMO_PASSWORD)
     ctl.set_user(sup)
     assert ctl.detail.ack_btn.isEnabled()
     assert not ctl.window.supervisor_dock.isHidden()
@@ -139,7 +141,7 @@ def test_idle_session_lock_and_unlock(qtbot):
     assert ctl.lock.isVisible()
     ctl.lock.password.setText("wrong")
     assert not ctl.lock.try_unlock() and ctl.lock.isVisible()
-    ctl.lock.password.setText("disp1")
+    ctl.lock.password.setText(DEMO_PASSWORD)
     assert ctl.lock.try_unlock() and not ctl.lock.isVisible()
 
 
@@ -148,7 +150,8 @@ def test_worker_thread_delivers_to_gui_thread_and_stops(qtbot):
     seen_threads = []
     orig = ctl.on_incidents
 
-    worker = IncidentWorker(lambda: SyntheticLiveSource(rate_per_s=40, first_after_s=0.0), interval_ms=10)
+    worker = IncidentWorker(lambda: SyntheticLiveSource(rate_per_s=40, first_after_s=0.0),
+                            recorder=ctl.dispatch.record, on_stop=ctl.dispatch.close_thread, interval_ms=10)
     host = WorkerHost(worker)
     worker.incidents_emitted.connect(ctl.on_incidents)
     worker.incidents_emitted.connect(ctl.window.feed_status.clear)  # a bound method of a GUI object

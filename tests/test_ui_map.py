@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tests.console_fixtures import build_controller, incidents
+from app.console_services.demo_seed import DEMO_PASSWORD
+from tests.console_fixtures import build_controller, incidents, recorded
 
 ENV_NOISE = ("QRhiGles2.*", "Failed to create RHI.*", ".*propagateSizeHints.*", "GPUInfo.*",
              ".*Failed to connect to the bus.*", "Sandboxing disabled.*")
@@ -28,7 +29,7 @@ def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
     ctl.window.show()
     qtbot.waitUntil(lambda: ctl.bridge.is_ready, timeout=20000)
     inc = incidents(1, clock, rounds=4)[0]
-    ctl.on_incidents([(inc, time.perf_counter_ns())])
+    ctl.on_incidents(recorded(ctl, [inc]))
     qtbot.waitUntil(lambda: ctl.bridge.rendered_count >= 1, timeout=5000)
     drawn = json.loads(js(qtbot, ctl.map, "JSON.stringify(Object.keys(window.tocsin.incidents))"))
     assert drawn == [inc.id]
@@ -38,7 +39,7 @@ def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
     assert ctl.latency_map_ms and ctl.latency_map_ms[0] > 0
 
     # Dispatchers do not see sensor sites.
-    ctl.set_user(ctl.access.sign_in("disp1", "disp1"))
+    ctl.set_user(ctl.users.login("disp1", DEMO_PASSWORD))
     qtbot.wait(300)
     assert js(qtbot, ctl.map, "window.tocsin.sensorsShown()") == 0
 

@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("--screenshot", metavar="PATH", help="render the window offscreen after --after seconds, save "
                                                         "it as PATH (PNG) and exit")
     p.add_argument("--after", type=float, default=8.0, metavar="S", help="seconds of demo before the screenshot")
-    p.add_argument("--user", default=None, help="sign in as this demo user (training only): disp1, sup1, "
+    p.add_argument("--user", default=None, help="sign in as this training user: disp1, sup1, "
                                                 "analyst1, trainer1, admin")
     p.add_argument("--rate", type=float, default=0.15, help="simulated incidents per second (default 0.15)")
     p.add_argument("--history", type=int, default=40, help="earlier incidents to show in the queue")
@@ -87,10 +87,9 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 
-    from app.console_services.access import demo_access
-    from app.console_services.clock import SystemClock
     from app.console_services.console_dispatch import ConsoleDispatch
-    from app.console_services.demo_seed import seed_history
+    from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users, seed_history, training_db_path
+    from app.store import StoreError, Store
     from app.console_services.site import demo_site
     from app.ui.console_controller import ConsoleController
     from app.ui.live_source import demo_source_factory
@@ -102,29 +101,32 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     app.setApplicationName("Tocsin")
     app.setOrganizationName("Tocsin")
     apply_theme(app)
-    access = demo_access()
+    # Training runs on its own new database file, never the real records.
+    db_path = training_db_path()
+    store = Store.open(db_path)
+    site = demo_site()
+    dispatch = ConsoleDispatch(store, site.agency, frame=site.frame, address_locator=site.locator, exercise=training)
+    create_demo_users(dispatch.users)
+    print(f"console: training database {db_path}", file=sys.stderr)
     if screenshot is not None and user_id is None:
         user_id = "sup1"
     if user_id is not None:
         try:
-            user = access.sign_in(user_id, user_id)
-        except ValueError as exc:
-            raise CliError(f"unknown demo user {user_id!r}") from exc
+            session = dispatch.users.login(user_id, DEMO_PASSWORD)
+        except StoreError as exc:
+            raise CliError(f"cannot sign in as training user {user_id!r}: {exc}") from exc
     else:
-        dlg = LoginDialog(access, hint="Training accounts: disp1, sup1, analyst1, trainer1, admin "
-                                       "(password = user id).")
-        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.user is None:
+        dlg = LoginDialog(dispatch.users, hint=HINT)
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
             return 1
-        user = dlg.user
-    site = demo_site()
-    clock = SystemClock()
-    dispatch = ConsoleDispatch(site.locator, clock, site.profile, training=training)
+        session = dlg.session
     seed_history(dispatch, history)
+    clock = store.clock
     settings = None if screenshot else QSettings("Tocsin", "console")
-    ctl = ConsoleController(site=site, dispatch=dispatch, access=access, user=user, clock=clock,
+    ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=clock,
                             source_factory=demo_source_factory(site, rate_per_s=rate_per_s), settings=settings,
                             training=training)
-    ctl.model.load(dispatch.records())
+    ctl.model.load(dispatch.load_recent(history + 200))
     ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
     w, h = (int(v) for v in size.lower().split("x"))
     ctl.window.resize(w, h)
@@ -152,4 +154,5 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
         QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
     rc = app.exec()
     ctl.shutdown()
+    store.close_all()
     return int(rc)

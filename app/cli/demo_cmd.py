@@ -52,6 +52,7 @@ def headless_demo(*, duration_s: float = 0.0, rate_per_s: float = 0.2, speed: fl
                   out=None, poll_s: float = 0.5) -> int:
     """Live simulator → engine → alerts on stdout.  Returns 0 (Ctrl-C ends it cleanly)."""
     from app.console_services.engine_source import SimulatedEngineSource
+    from app.console_services.alert_record import split_address
     from app.console_services.readout import readout
     from app.console_services.site import demo_site
 
@@ -70,7 +71,7 @@ def headless_demo(*, duration_s: float = 0.0, rate_per_s: float = 0.2, speed: fl
             for inc in source.poll():
                 now = time.time_ns()
                 first_seen.setdefault(inc.id, now)
-                _, _, words, near = site.locator.describe(inc.x_m, inc.y_m)
+                words, near = split_address(site.locator.describe(inc.x_m, inc.y_m).text)
                 line = readout(inc, location_words=words, near_words=near, reported_ns=inc.start_ns, now_ns=now)
                 tag = "NEW   " if inc.revision == 0 else f"UPDATE r{inc.revision}"
                 print(f"[{tag}] {inc.id}: {line}  (±{inc.err95_m:.0f} m)", file=out, flush=True)

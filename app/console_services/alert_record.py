@@ -1,12 +1,14 @@
-"""The console's record of one incident: the latest engine revision plus workflow state."""
+"""The console's read-only view of one incident: the engine's latest description plus the
+workflow state as ``app.store`` records it.  ``ConsoleDispatch`` fills these from the
+store; widgets only read them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from localization.types import Incident
 
-STATES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "closed")
-STATE_WORDS = {"new": "NEW", "acknowledged": "ACK", "dispatched": "CAD", "closed": "CLOSED"}
+STATES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "on_scene", "closed")
+STATE_WORDS = {"new": "NEW", "acknowledged": "ACK", "dispatched": "CAD", "on_scene": "SCENE", "closed": "CLOSED"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,13 +19,14 @@ class Revision:
     rounds: int
     shooters: int
     err95_m: float
+    actor: str = "engine"
 
 
 @dataclass(frozen=True, slots=True)
 class CitizenCall:
     t_ns: int
-    caller: str
-    summary: str
+    caller: str      # who took the call
+    summary: str     # the pertinent information recorded
 
 
 @dataclass(slots=True)
@@ -34,6 +37,7 @@ class AlertRecord:
     lon_deg: float
     location_words: str
     near_words: str | None = None
+    store_id: int = 0
     updated_ns: int = 0
     state: str = "new"
     acknowledged_by: str | None = None
@@ -41,9 +45,9 @@ class AlertRecord:
     escalated_ns: int | None = None
     supervisor_confirmed_by: str | None = None
     cad_number: str | None = None
-    cad_text: str | None = None
     disposition: str | None = None
     units: tuple[str, ...] = ()
+    self_dispatched: tuple[str, ...] = ()
     ems_requested: bool = False
     training: bool = False
     revisions: list[Revision] = field(default_factory=list)
@@ -61,3 +65,11 @@ class AlertRecord:
         """Seconds the alert has waited (still waiting) for acknowledgment."""
         end = self.acknowledged_ns if self.acknowledged_ns is not None else now_ns
         return max(0.0, (end - self.reported_ns) / 1e9)
+
+
+def split_address(text: str | None) -> tuple[str, str | None]:
+    """``"in front of 12 Elm St (near Elm St & 4th Ave)"`` → (words, "near Elm St & 4th Ave")."""
+    if not text:
+        return "location not described", None
+    words, sep, near = text.partition(" (near ")
+    return words, (f"near {near.rstrip(')')}" if sep else None)

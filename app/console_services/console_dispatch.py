@@ -1,170 +1,226 @@
-"""The single service façade the console's widgets talk to.
+"""The console's one service façade — a thin adapter over ``app.dispatch`` + ``app.store``.
 
-Holds the console's view of every incident (``AlertRecord``) and applies the workflow:
-acknowledge → CAD entry → disposition, supervisor confirmation, escalation of alerts left
-unacknowledged past the agency timeout.  Permission checks happen here, not in widgets.
-
-It is a stand-in for the ``app/dispatch`` + ``app/store`` services while those land: the
-public methods are the API the console expects from them, and ``sink`` receives every
-change so a store can persist it.
+Every rule lives in those services: ``Intake`` records the engine's incidents (on the
+engine worker's thread, with its own SQLite connection); ``Workflow``, ``CitizenCalls``
+and ``Users`` check roles, states and agency policy and write the records.  This class
+only turns the console's vocabulary (engine incident ids, a chosen disposition in words,
+a CAD draft) into those calls, and keeps an ``AlertRecord`` view per incident for the
+widgets, refreshed from the store after every change.  Errors are the services' own
+``PermissionDenied`` / ``ValidationError`` / ``NotFoundError``.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Protocol
+import logging
+from dataclasses import dataclass
+from typing import Iterable
 
+from localization.geometry import LocalFrame
 from localization.types import Incident
 
-from app.console_services.access import PermissionDenied, User, can
-from app.console_services.agency import ConsoleProfile
-from app.console_services.alert_record import AlertRecord, CitizenCall, Revision
-from app.console_services.cad import CadDraft, validate_cad
+from app.console_services.alert_record import AlertRecord, CitizenCall, Revision, split_address
+from app.dispatch import CitizenCalls, Intake, MonitorStatus, User, Users, Workflow
+from app.dispatch.agency import AgencyProfile
+from app.dispatch.cad_entry import CadDraft, validate_cad
+from app.dispatch.dispositions import choice, label_for
+from app.store import IncidentQuery, NotFoundError, Store, ValidationError
+
+log = logging.getLogger(__name__)
 
 
-class Locator(Protocol):
-    """Turns local metres into (lat, lon, location words, near words)."""
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One engine incident as recorded by the worker: handed to the GUI thread."""
 
-    def describe(self, x_m: float, y_m: float) -> tuple[float, float, str, str | None]: ...
-
-
-class Clock(Protocol):
-    def now_ns(self) -> int: ...
+    incident: Incident
+    store_id: int
+    created: bool
+    t_emit_ns: int = 0
 
 
 class ConsoleDispatch:
-    def __init__(self, locator: Locator, clock: Clock, profile: ConsoleProfile | None = None,
-                 *, training: bool = False, sink: Callable[[str, AlertRecord], None] | None = None) -> None:
-        self.locator = locator
-        self.clock = clock
-        self.profile = profile or ConsoleProfile()
-        self.training = training
-        self._records: dict[str, AlertRecord] = {}
-        self._sink = sink
-        self._cad_seq = 0
-        self.on_duty: set[str] = set()
+    def __init__(self, store: Store, agency: AgencyProfile, *, frame: LocalFrame | None, address_locator=None,
+                 exercise: bool = False) -> None:
+        self.store = store
+        self.agency = agency
+        self.frame = frame
+        self.exercise = exercise
+        self.clock = store.clock
+        self.intake = Intake(store, frame, address_locator, exercise=exercise)
+        self.workflow = Workflow(store, agency)
+        self.users = Users(store)
+        self.calls = CitizenCalls(store, agency)
+        self._views: dict[str, AlertRecord] = {}
+        self._engine: dict[str, Incident] = {}
 
-    # ---- reading -------------------------------------------------------------------------
+    # ---- worker thread -------------------------------------------------------------------
+    def record(self, incidents: Iterable[Incident], t_emit_ns: int = 0) -> list[Recorded]:
+        """Record engine incidents (call on the worker thread).  Stale or repeated engine
+        revisions are dropped by the store; an invalid incident is logged, never raised,
+        so one bad result cannot stop the feed."""
+        out = []
+        for inc in incidents:
+            try:
+                res = self.intake.record(inc)
+            except ValidationError as exc:
+                log.error("engine incident %s not recorded: %s", inc.id, exc)
+                continue
+            if res.changed:
+                out.append(Recorded(inc, res.incident_id, res.created, t_emit_ns))
+        return out
+
+    def close_thread(self) -> None:
+        """Close the calling thread's SQLite connection (the worker, when it stops)."""
+        self.store.close()
+
+    # ---- reading (GUI thread) ----------------------------------------------------------------
+    def accept(self, rec: Recorded) -> tuple[AlertRecord, bool]:
+        """A recorded incident arrived from the worker: refresh its view; (view, is_new)."""
+        self._engine[rec.incident.id] = rec.incident
+        is_new = rec.incident.id not in self._views
+        return self._refresh(rec.incident.id, rec.store_id), is_new
+
     def get(self, incident_id: str) -> AlertRecord:
-        try:
-            return self._records[incident_id]
-        except KeyError:
-            raise KeyError(f"no incident {incident_id!r}") from None
+        view = self._views.get(incident_id)
+        if view is None:
+            try:
+                return self._refresh(incident_id, self.store.incident_id_for(incident_id))
+            except NotFoundError:
+                raise KeyError(f"no incident {incident_id!r}") from None
+        return view
 
     def records(self) -> list[AlertRecord]:
-        return list(self._records.values())
+        return list(self._views.values())
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._views)
 
-    # ---- engine side ---------------------------------------------------------------------
-    def ingest(self, incident: Incident, reported_ns: int | None = None) -> tuple[AlertRecord, bool]:
-        """Record a new incident or a new revision; returns (record, is_new)."""
-        now = self.clock.now_ns() if reported_ns is None else reported_ns
-        rev = Revision(incident.revision, now, incident.kind, incident.rounds, incident.shooters, incident.err95_m)
-        rec = self._records.get(incident.id)
-        if rec is not None:
-            if incident.revision < rec.incident.revision:
-                return rec, False  # stale revision: keep the newer one
-            moved = (incident.x_m, incident.y_m) != (rec.incident.x_m, rec.incident.y_m)
-            rec.incident = incident
-            rec.updated_ns = now
-            rec.revisions.append(rev)
-            if moved:
-                rec.lat_deg, rec.lon_deg, rec.location_words, rec.near_words = self.locator.describe(
-                    incident.x_m, incident.y_m)
-            self._emit("revised", rec)
-            return rec, False
-        lat, lon, words, near = self.locator.describe(incident.x_m, incident.y_m)
-        rec = AlertRecord(incident=incident, reported_ns=now, lat_deg=lat, lon_deg=lon, location_words=words,
-                          near_words=near, updated_ns=now, training=self.training, revisions=[rev])
-        self._records[incident.id] = rec
-        self._emit("created", rec)
-        return rec, True
+    def load_recent(self, limit: int = 500) -> list[AlertRecord]:
+        """Views of the newest ``limit`` engine-located incidents (history at start-up)."""
+        rows = self.store.list_incidents(IncidentQuery(exercise=self.exercise), limit=limit)
+        out = []
+        for r in rows:
+            try:
+                out.append(self._refresh(r.uid, r.id))
+            except NotFoundError:
+                continue   # imported incidents have no shots to draw
+        return out
 
-    def load_history(self, records: Iterable[AlertRecord]) -> None:
-        for rec in records:
-            self._records[rec.incident_id] = rec
+    def _refresh(self, uid: str, store_id: int) -> AlertRecord:
+        d = self.store.get_incident(store_id)
+        row = d.incident
+        inc = self._engine.get(uid)
+        if inc is None or inc.revision != (d.revisions[-1].engine_revision or 0) or inc.kind != row.kind:
+            inc = self.store.engine_incident(store_id)
+            self._engine[uid] = inc
+        words, near = split_address(row.address)
+        view = self._views.get(uid)
+        if view is None:
+            view = AlertRecord(incident=inc, reported_ns=row.created_ns, lat_deg=row.lat or 0.0, lon_deg=row.lon or 0.0,
+                               location_words=words, near_words=near, store_id=store_id, training=row.exercise)
+            self._views[uid] = view
+        disp = next((a for a in d.acknowledgments if a["kind"] == "dispatcher"), None)
+        sup = next((a for a in d.acknowledgments if a["kind"] == "supervisor"), None)
+        last_disp = d.dispositions[-1] if d.dispositions else None
+        view.incident = inc
+        view.lat_deg, view.lon_deg = row.lat or 0.0, row.lon or 0.0
+        view.location_words, view.near_words = words, near
+        view.updated_ns = row.updated_ns
+        view.state = row.status
+        view.acknowledged_by = disp["user_id"] if disp else None
+        view.acknowledged_ns = disp["t_ns"] if disp else None
+        view.escalated_ns = d.escalation["t_ns"] if d.escalation else None
+        view.supervisor_confirmed_by = sup["user_id"] if sup else None
+        view.cad_number = d.cad_entries[-1]["cad_number"] if d.cad_entries else None
+        view.disposition = label_for(last_disp["disposition"], last_disp["evidence"], last_disp["other_source"]) \
+            if last_disp else None
+        view.units = tuple(u["unit"] for u in d.units if not u["self_dispatched"])
+        view.self_dispatched = tuple(u["unit"] for u in d.units if u["self_dispatched"])
+        view.ems_requested = bool(d.ems_requests)
+        view.revisions = [Revision(r.revision, r.created_ns, r.kind, r.rounds, r.shooters, r.err95_m or 0.0, r.actor)
+                          for r in d.revisions]
+        view.calls = [CitizenCall(c["received_ns"], c["user_id"], _call_words(c)) for c in d.citizen_calls]
+        return view
 
-    # ---- workflow --------------------------------------------------------------------------
-    def _require(self, user: User, permission: str) -> None:
-        if not can(user.role, permission):
-            raise PermissionDenied(f"{user.role} may not {permission.replace('_', ' ')}")
+    # ---- the user's actions (GUI thread) --------------------------------------------------------
+    def _id(self, incident_id: str) -> int:
+        return self.get(incident_id).store_id
 
     def acknowledge(self, incident_id: str, user: User) -> AlertRecord:
-        self._require(user, "acknowledge")
-        rec = self.get(incident_id)
-        if rec.state == "new":
-            rec.state = "acknowledged"
-            rec.acknowledged_by = user.user_id
-            rec.acknowledged_ns = self.clock.now_ns()
-            self._emit("acknowledged", rec)
-        return rec
-
-    def next_cad_number(self) -> str:
-        self._cad_seq += 1
-        prefix = "TRN" if self.training else self.profile.short_name
-        return f"{prefix}-{self._cad_seq:06d}"
+        self.workflow.acknowledge(self._id(incident_id), user.id)
+        return self.get_fresh(incident_id)
 
     def create_cad(self, incident_id: str, user: User, draft: CadDraft) -> AlertRecord:
-        """Validate and record the CAD entry; raises ValueError with field messages."""
-        self._require(user, "cad_entry")
-        errors = validate_cad(draft, self.profile)
+        """Acknowledge (when still new), dispatch the units, attach self-dispatched ones and
+        record an EMS request — each by the workflow service, which checks it."""
+        errors = validate_cad(draft, self.agency)
         if errors:
-            raise ValueError("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        rec = self.get(incident_id)
-        if rec.state == "new":
-            self.acknowledge(incident_id, user)
-        rec.cad_number = rec.cad_number or self.next_cad_number()
-        rec.cad_text = draft.copy_text(rec.cad_number)
-        rec.units = tuple(draft.units)
-        rec.ems_requested = draft.ems_requested
-        rec.state = "dispatched"
-        self._emit("cad_created", rec)
-        return rec
+            raise ValidationError("; ".join(errors.values()))
+        sid = self._id(incident_id)
+        if self.get(incident_id).state == "new":
+            self.workflow.acknowledge(sid, user.id)
+        units = list(draft.units) or list(draft.self_dispatched[:1])
+        self.workflow.dispatch(sid, user.id, units)
+        for unit in draft.self_dispatched:
+            if unit not in units:
+                self.workflow.attach_unit(sid, user.id, unit, self_dispatched=True)
+        if draft.ems_requested:
+            self.workflow.request_ems(sid, user.id, reason="requested with the CAD entry")
+        return self.get_fresh(incident_id)
 
-    def set_disposition(self, incident_id: str, user: User, disposition: str) -> AlertRecord:
-        self._require(user, "disposition")
-        if disposition not in self.profile.dispositions:
-            raise ValueError(f"unknown disposition {disposition!r}")
-        rec = self.get(incident_id)
-        if rec.state == "new":
-            raise ValueError("acknowledge the alert before closing it")
-        rec.disposition = disposition
-        rec.state = "closed"
-        self._emit("closed", rec)
-        return rec
+    def on_scene(self, incident_id: str, user: User) -> AlertRecord:
+        self.workflow.on_scene(self._id(incident_id), user.id)
+        return self.get_fresh(incident_id)
+
+    def close(self, incident_id: str, user: User, disposition_label: str) -> AlertRecord:
+        c = choice(disposition_label)
+        self.workflow.close(self._id(incident_id), user.id, c.disposition, evidence=c.evidence,
+                            other_source=c.other_source)
+        return self.get_fresh(incident_id)
 
     def supervisor_confirm(self, incident_id: str, user: User) -> AlertRecord:
-        self._require(user, "supervisor_confirm")
-        rec = self.get(incident_id)
-        rec.supervisor_confirmed_by = user.user_id
-        self._emit("confirmed", rec)
-        return rec
+        self.workflow.supervisor_confirm(self._id(incident_id), user.id)
+        return self.get_fresh(incident_id)
 
-    def add_citizen_call(self, incident_id: str, user: User, caller: str, summary: str) -> AlertRecord:
-        self._require(user, "citizen_call")
-        rec = self.get(incident_id)
-        rec.calls.append(CitizenCall(self.clock.now_ns(), caller, summary))
-        self._emit("call_linked", rec)
-        return rec
+    def link_call(self, incident_id: str, user: User, *, victim_confirmed: bool = False,
+                  subject_description: str | None = None, vehicle_description: str | None = None,
+                  discarded_weapon: str | None = None) -> AlertRecord:
+        self.calls.link_call(self._id(incident_id), user.id, victim_confirmed=victim_confirmed,
+                             subject_description=subject_description, vehicle_description=vehicle_description,
+                             discarded_weapon=discarded_weapon)
+        return self.get_fresh(incident_id)
 
-    def check_escalations(self) -> list[AlertRecord]:
-        """Alerts that have just passed the acknowledgment timeout (each reported once)."""
-        now = self.clock.now_ns()
-        limit_ns = int(self.profile.ack_timeout_s * 1e9)
+    def get_fresh(self, incident_id: str) -> AlertRecord:
+        return self._refresh(incident_id, self.get(incident_id).store_id)
+
+    # ---- timers ------------------------------------------------------------------------------------
+    def escalate_overdue(self) -> list[AlertRecord]:
+        """Escalations made now (each incident is escalated once, by the workflow)."""
         out = []
-        for rec in self._records.values():
-            if rec.state == "new" and rec.escalated_ns is None and now - rec.reported_ns >= limit_ns:
-                rec.escalated_ns = now
-                out.append(rec)
-                self._emit("escalated", rec)
+        for esc in self.workflow.escalate_overdue():
+            uid = self.store.get_incident_row(esc.incident_id).uid
+            out.append(self._refresh(uid, esc.incident_id))
         return out
 
     def awaiting_supervisor(self) -> list[AlertRecord]:
-        """Unacknowledged or escalated alerts, oldest first."""
-        recs = [r for r in self._records.values() if r.state == "new" or r.escalated_ns is not None and
-                r.supervisor_confirmed_by is None and r.state != "closed"]
-        return sorted(recs, key=lambda r: r.reported_ns)
+        out = []
+        for sid in self.workflow.awaiting_supervisor():
+            uid = self.store.get_incident_row(sid).uid
+            try:
+                out.append(self._views.get(uid) or self._refresh(uid, sid))
+            except NotFoundError:
+                continue
+        return out
 
-    def _emit(self, event: str, rec: AlertRecord) -> None:
-        if self._sink is not None:
-            self._sink(event, rec)
+    def monitoring_status(self) -> MonitorStatus:
+        return self.workflow.monitoring_status()
+
+
+def _call_words(c: dict) -> str:
+    bits = []
+    if c["victim_confirmed"]:
+        bits.append("VICTIM CONFIRMED (EMS requested)")
+    for key, name in (("subject_description", "subject"), ("vehicle_description", "vehicle"),
+                      ("discarded_weapon", "weapon")):
+        if c[key]:
+            bits.append(f"{name}: {c[key]}")
+    return "; ".join(bits) or "duplicate call, nothing new"

@@ -13,8 +13,8 @@ from pathlib import Path
 from localization.geometry import LocalFrame
 from localization.types import Sensor
 
-from app.console_services.agency import ConsoleProfile, from_any
-from app.console_services.locator import FrameLocator, GeoLocator
+from app.console_services.locator import FrameAddressLocator
+from app.dispatch.agency import AgencyProfile, default_agency, load_agency
 
 DEMO_ORIGIN = (41.4901, -71.3128)   # fictional "Port Tocsin" sits here when no demo city file exists
 from app.paths import RESOURCES  # noqa: E402
@@ -26,14 +26,22 @@ class ConsoleSite:
     frame: LocalFrame
     sensors: list[Sensor]
     city_layers: list[tuple[str, dict]] = field(default_factory=list)
-    profile: ConsoleProfile = field(default_factory=ConsoleProfile)
-    locator: object = None
+    agency: AgencyProfile = field(default_factory=default_agency)
+    locator: object = None      # address in words: ``describe(x_m, y_m).text`` (app.geo.AddressLocator)
     zoom: int = 15
     coverage_lonlat: list = field(default_factory=list)
+    short_name: str = "PTEC"
+    tile_url: str | None = None
+    #: units offered in the CAD form when the agency keeps no roster
+    units_on_shift: tuple[str, ...] = ("1A12", "1A14", "1A21", "2B03", "2B07", "K9-4", "SGT-2", "MEDIC-7")
 
     def __post_init__(self) -> None:
         if self.locator is None:
-            self.locator = FrameLocator(self.frame, f"{self.name} centre")
+            self.locator = FrameAddressLocator(self.frame, f"{self.name} centre")
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return self.agency.units or self.units_on_shift
 
     @property
     def center(self) -> tuple[float, float]:
@@ -74,36 +82,6 @@ def fallback_site() -> ConsoleSite:
     return ConsoleSite("Port Tocsin", frame, grid_sensors(), [("streets", grid_streets(frame))])
 
 
-class CityLocator:
-    """``app.geo.AddressLocator`` → (lat, lon, "in front of 123 Main St", "near Main St & 4th Ave")."""
-
-    def __init__(self, frame: LocalFrame, address_locator) -> None:
-        self.frame = frame
-        self.loc = address_locator
-        self.fallback = FrameLocator(frame)
-
-    def describe(self, x_m: float, y_m: float) -> tuple[float, float, str, str | None]:
-        lat, lon, _ = self.frame.to_geodetic(x_m, y_m)
-        try:
-            d = self.loc.describe(x_m, y_m)
-        except Exception:  # noqa: BLE001 - a lookup failure must never lose an alert
-            return self.fallback.describe(x_m, y_m)
-        if d.relation and d.address:
-            words = f"{d.relation} {d.address}"
-        else:
-            words = d.text.split(" (near ")[0]
-        near = f"near {d.cross_streets[0]} & {d.cross_streets[1]}" if d.cross_streets else None
-        return float(lat), float(lon), words, near
-
-
-def _profile_from_agency(agency) -> ConsoleProfile:
-    base = ConsoleProfile()
-    return ConsoleProfile(name=agency.name, short_name=agency.id.upper().replace("PORT-TOCSIN", "PTPD"),
-                          cad_type_code=agency.type_code, cad_priority=agency.priority,
-                          ack_timeout_s=agency.ack_timeout_s, monitors_required=agency.min_monitors,
-                          units=tuple(agency.units) or base.units, timezone=agency.timezone)
-
-
 def demo_site() -> ConsoleSite:
     """The Port Tocsin demo city (``app.geo``) with its agency profile; the generated grid
     stand-in only when the demo city files are missing."""
@@ -119,16 +97,11 @@ def demo_site() -> ConsoleSite:
             layers.append((name, json.loads(city.path(name).read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             continue
+    agency = load_agency("port-tocsin")
     try:
-        from app.dispatch.agency import load_agency
-
-        profile = _profile_from_agency(load_agency("port-tocsin"))
-    except Exception:  # noqa: BLE001 - the console still runs on defaults
-        profile = ConsoleProfile()
-    try:
-        locator = CityLocator(city.frame, AddressLocator(city.layers()))
-    except Exception:  # noqa: BLE001
+        locator = AddressLocator(city.layers())
+    except Exception:  # noqa: BLE001 - the frame locator still says where, in metres
         locator = None
-    site = ConsoleSite(city.name, city.frame, list(city.sensors), layers, profile, locator)
+    site = ConsoleSite(city.name, city.frame, list(city.sensors), layers, agency, locator, short_name="PTPD")
     site.coverage_lonlat = list(city.coverage_lonlat)
     return site

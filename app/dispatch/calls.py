@@ -11,12 +11,13 @@ import math
 from dataclasses import dataclass
 
 from app.dispatch.agency import AgencyProfile
+from app.dispatch.roles import roles_for
 from app.dispatch.users import Users
 from app.store import Store
 from app.store.clock import NS_PER_S
 from app.store.errors import ValidationError
 
-CALL_ROLES = ("dispatcher", "supervisor")
+CALL_ROLES = roles_for("citizen_call")
 _MAX_TEXT = 500
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -76,7 +77,7 @@ class CitizenCalls:
         received = now if received_ns is None else int(received_ns)
         with self.store.transaction() as conn:
             inc = self.store._require_incident(conn, incident_id)
-            self.users.require(user_id, CALL_ROLES + (("trainer",) if inc["exercise"] else ()), action="record citizen calls")
+            self.users.require(user_id, roles_for("citizen_call", exercise=bool(inc["exercise"])), action="record citizen calls")
             cur = conn.execute(
                 "INSERT INTO citizen_calls (incident_id, received_ns, user_id, victim_confirmed, subject_description, "
                 "vehicle_description, discarded_weapon) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -197,6 +197,37 @@ class Users:
             raise error
         return Session(sid, self.get(user_id), now)
 
+    def unlock_session(self, session_id: int, password: str) -> User:
+        """Unlock an idle-locked console session with its own user's password.  A wrong
+        password counts toward the lockout exactly as a failed log-in does."""
+        now = self.store.clock.now_ns()
+        error: PermissionDenied | None = None
+        with self.store.transaction() as conn:
+            s = conn.execute("SELECT user_id FROM sessions WHERE id = ? AND logout_ns IS NULL", (session_id,)).fetchone()
+            if s is None:
+                raise NotFoundError(f"no open session {session_id}")
+            user_id = s[0]
+            r = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+            if not r["active"] or r["locked"]:
+                error = PermissionDenied(f"user {user_id!r} is {'deactivated' if not r['active'] else 'locked'}; "
+                                         "an admin must unlock it")
+            elif not check_password(password, r["pw_hash"]):
+                failed = r["failed_logins"] + 1
+                lock = failed >= MAX_FAILED_LOGINS
+                conn.execute("UPDATE users SET failed_logins = ?, locked = ? WHERE id = ?", (failed, int(lock), user_id))
+                self.store.audit(conn, actor=user_id, action="session.unlock_failed", entity="session",
+                                 entity_id=session_id, details={"failed_logins": failed, "locked": lock}, t_ns=now)
+                error = PermissionDenied(f"user {user_id!r} is now locked after {MAX_FAILED_LOGINS} failed log-ins"
+                                         if lock else "wrong password")
+            else:
+                conn.execute("UPDATE users SET failed_logins = 0 WHERE id = ?", (user_id,))
+                conn.execute("UPDATE sessions SET last_activity_ns = ? WHERE id = ?", (now, session_id))
+                self.store.audit(conn, actor=user_id, action="session.unlock", entity="session", entity_id=session_id,
+                                 t_ns=now)
+        if error is not None:  # raised after commit: the failure count must stick
+            raise error
+        return self.get(user_id)
+
     def logout(self, session_id: int) -> None:
         now = self.store.clock.now_ns()
         with self.store.transaction() as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.dispatch.agency import AgencyProfile
+from app.dispatch.roles import roles_for
 from app.dispatch.users import Users
 from app.store import Store
 from app.store.clock import NS_PER_S, Clock
@@ -25,7 +26,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 FOUNDED_EVIDENCE = ("casings", "victim", "property_damage", "witness")
 OTHER_SOURCES = ("fireworks", "backfire", "construction", "helicopter", "other")
-WORK_ROLES = ("dispatcher", "supervisor")
+WORK_ROLES = roles_for("acknowledge")
 
 
 class IllegalTransition(ValidationError):
@@ -63,9 +64,9 @@ class Workflow:
         self.users = Users(store)
 
     # ---------------------------------------------------------------- helpers
-    def _actor(self, conn, user_id: str, incident_id: int, roles: tuple[str, ...], action: str):
+    def _actor(self, conn, user_id: str, incident_id: int, permission: str, action: str):
         inc = self.store._require_incident(conn, incident_id)
-        allowed = roles + (("trainer",) if inc["exercise"] else ())
+        allowed = roles_for(permission, exercise=bool(inc["exercise"]))
         user = self.users.require(user_id, allowed, action=action + ("" if inc["exercise"] else " on a live incident"))
         return inc, user
 
@@ -87,7 +88,7 @@ class Workflow:
         """Dispatcher acknowledgment; returns the delay in seconds since the alert."""
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, WORK_ROLES, "acknowledge incidents")
+            inc, _ = self._actor(conn, user_id, incident_id, "acknowledge", "acknowledge incidents")
             self._move(conn, inc, "acknowledged", user_id, now)
             delay = (now - self._alert_ns(conn, incident_id, inc["created_ns"])) / NS_PER_S
             conn.execute("INSERT INTO acknowledgments (incident_id, user_id, kind, t_ns, delay_s) VALUES (?, ?, 'dispatcher', ?, ?)",
@@ -100,7 +101,7 @@ class Workflow:
         """A field supervisor's acknowledgment, recorded separately from the dispatcher's."""
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, ("supervisor",), "confirm incidents as supervisor")
+            inc, _ = self._actor(conn, user_id, incident_id, "supervisor_confirm", "confirm incidents as supervisor")
             if inc["status"] == "closed":
                 raise IllegalTransition(f"incident #{incident_id} is closed; it can no longer be confirmed")
             if conn.execute("SELECT 1 FROM acknowledgments WHERE incident_id = ? AND kind = 'supervisor'",
@@ -124,7 +125,7 @@ class Workflow:
         self._check_roster(units)
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, WORK_ROLES, "dispatch units")
+            inc, _ = self._actor(conn, user_id, incident_id, "cad_entry", "dispatch units")
             self._move(conn, inc, "dispatched", user_id, now)
             cad = cad_number or f"{self.agency.type_code}-{incident_id:07d}"
             if conn.execute("SELECT 1 FROM cad_entries WHERE cad_number = ?", (cad,)).fetchone():
@@ -149,7 +150,7 @@ class Workflow:
         self._check_roster([unit])
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, WORK_ROLES, "attach units")
+            inc, _ = self._actor(conn, user_id, incident_id, "cad_entry", "attach units")
             if inc["status"] == "closed":
                 raise IllegalTransition(f"incident #{incident_id} is closed; units cannot be attached")
             if conn.execute("SELECT 1 FROM unit_assignments WHERE incident_id = ? AND unit = ?", (incident_id, unit)).fetchone():
@@ -162,7 +163,7 @@ class Workflow:
     def on_scene(self, incident_id: int, user_id: str, *, note: str | None = None) -> None:
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, WORK_ROLES, "mark units on scene")
+            inc, _ = self._actor(conn, user_id, incident_id, "on_scene", "mark units on scene")
             self._move(conn, inc, "on_scene", user_id, now, note)
             self.store.audit(conn, actor=user_id, action="incident.on_scene", entity="incident", entity_id=incident_id,
                              details={"note": note}, t_ns=now)
@@ -193,7 +194,7 @@ class Workflow:
             raise ValidationError(f"disposition must be founded, unfounded or other_source, got {disposition!r}")
         now = self.clock.now_ns()
         with self.store.transaction() as conn:
-            inc, _ = self._actor(conn, user_id, incident_id, WORK_ROLES, "close incidents")
+            inc, _ = self._actor(conn, user_id, incident_id, "disposition", "close incidents")
             if self.agency.supervisor_confirmation_required and inc["status"] != "closed" and not conn.execute(
                     "SELECT 1 FROM acknowledgments WHERE incident_id = ? AND kind = 'supervisor'", (incident_id,)).fetchone():
                 raise PermissionDenied(f"{self.agency.name} requires a supervisor's confirmation before "
@@ -206,6 +207,23 @@ class Workflow:
             self.store.audit(conn, actor=user_id, action="incident.close", entity="incident", entity_id=incident_id,
                              details={"disposition": disposition, "evidence": list(evidence),
                                       "other_source": other_source, "notes": notes}, t_ns=now)
+
+    def request_ems(self, incident_id: int, user_id: str, *, reason: str) -> int:
+        """Record an EMS request made with the CAD entry (a caller's confirmed victim goes
+        through ``CitizenCalls.link_call``).  Returns the request id."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("an EMS request needs a reason")
+        now = self.clock.now_ns()
+        with self.store.transaction() as conn:
+            inc, _ = self._actor(conn, user_id, incident_id, "cad_entry", "request EMS")
+            if inc["status"] == "closed":
+                raise IllegalTransition(f"incident #{incident_id} is closed; EMS cannot be requested on it")
+            cur = conn.execute("INSERT INTO ems_requests (incident_id, call_id, t_ns, user_id, reason) VALUES (?, NULL, ?, ?, ?)",
+                               (incident_id, now, user_id, reason))
+            self.store.audit(conn, actor=user_id, action="ems.request", entity="incident", entity_id=incident_id,
+                             details={"ems_request_id": cur.lastrowid, "reason": reason}, t_ns=now)
+        return cur.lastrowid
 
     def reclassify(self, incident_id: int, user_id: str, *, reason: str, **changes) -> int:
         """A human revision (kind, rounds, location …) by a supervisor or analyst; adds a revision."""
@@ -244,6 +262,15 @@ class Workflow:
                                           "to_role": self.agency.escalate_to}, t_ns=now)
                 out.append(Escalation(iid, age_s, self.agency.escalate_to))
         return out
+
+    def awaiting_supervisor(self) -> list[int]:
+        """Incidents a supervisor should look at, oldest alert first: every one still
+        unacknowledged, and every escalated one not yet confirmed by a supervisor (until closed)."""
+        return [r[0] for r in self.store.conn.execute(
+            "SELECT i.id FROM incidents i LEFT JOIN escalations e ON e.incident_id = i.id "
+            "WHERE i.status != 'closed' AND (i.status = 'new' OR (e.id IS NOT NULL AND NOT EXISTS ("
+            "SELECT 1 FROM acknowledgments a WHERE a.incident_id = i.id AND a.kind = 'supervisor'))) "
+            "ORDER BY i.created_ns, i.id")]
 
     def monitoring_status(self) -> MonitorStatus:
         return MonitorStatus(tuple(self.users.monitors_on_duty()), self.agency.min_monitors)

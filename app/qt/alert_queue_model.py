@@ -1,6 +1,6 @@
 """The alert queue as a Qt table model (Picard-style: model + proxy + roles + delegate).
 
-Rows are ``AlertRecord`` objects owned by ``ConsoleDispatch``.  Display order is kept by
+Rows are ``AlertRecord`` views kept by ``ConsoleDispatch`` (refreshed from the store).  Display order is kept by
 the model itself: new alerts arrive at the top (row 0) and a header click sorts with one
 Python ``sorted`` over plain keys, so 50,000 rows sort in milliseconds instead of paying
 for a Python ``lessThan`` per comparison.  Ages are computed when painted; the view
@@ -14,7 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.console_services.alert_record import STATE_WORDS, AlertRecord
+from app.console_services.alert_record import STATE_WORDS, STATES, AlertRecord
 from app.console_services.readout import KIND_SHORT, clock_time, format_age, tag_words
 
 
@@ -43,7 +43,8 @@ class Role(IntEnum):
 
 
 KIND_COLOURS = {"single_gunshot": "#ffb347", "multiple_gunshots": "#ff5c5c", "possible_gunfire": "#c9b6ff"}
-STATE_COLOURS = {"new": "#ffcc00", "acknowledged": "#4fc3f7", "dispatched": "#66e08a", "closed": "#8a93a0"}
+STATE_COLOURS = {"new": "#ffcc00", "acknowledged": "#4fc3f7", "dispatched": "#66e08a", "on_scene": "#66e08a",
+                 "closed": "#8a93a0"}
 ESCALATED_COLOUR = "#ff2d55"
 
 _SORT_KEYS: dict[int, Callable[[AlertRecord], object]] = {
@@ -53,7 +54,7 @@ _SORT_KEYS: dict[int, Callable[[AlertRecord], object]] = {
     Col.TYPE: lambda r: r.incident.kind,
     Col.ROUNDS: lambda r: r.incident.rounds,
     Col.TAGS: lambda r: r.incident.tags,
-    Col.STATE: lambda r: ("new", "acknowledged", "dispatched", "closed").index(r.state),
+    Col.STATE: lambda r: STATES.index(r.state),
     Col.ACK: lambda r: (r.acknowledged_ns or 0) - r.reported_ns,
 }
 

@@ -8,7 +8,7 @@ from app.qt.alert_queue_model import AlertQueueModel
 
 STATE_FILTERS = {
     "all": None,
-    "open": frozenset({"new", "acknowledged", "dispatched"}),
+    "open": frozenset({"new", "acknowledged", "dispatched", "on_scene"}),
     "unacknowledged": frozenset({"new"}),
     "closed": frozenset({"closed"}),
 }

@@ -2,7 +2,9 @@
 
 The worker polls an *incident source* (a Qt-free object with ``poll() -> list[Incident]``
 and optional ``close()``; e.g. live simulator feed → engine) on a timer that lives in the
-worker thread, and hands results to the GUI thread through a queued signal.  Receivers
+worker thread, records what the engine emitted with ``recorder`` on this same thread (the
+store gives each thread its own SQLite connection, so the GUI never waits on that I/O),
+and hands the recorded results to the GUI thread through a queued signal.  Receivers
 must be bound methods of GUI-thread QObjects — a lambda has no thread affinity and would
 run on the worker.
 """
@@ -23,15 +25,20 @@ class IncidentSource(Protocol):
 
 
 class IncidentWorker(QObject):
-    #: list of (Incident, emitted_perf_ns) — perf_counter_ns when the engine returned it
+    #: list of ``recorder`` results (``Recorded``: incident, store id, t_emit_ns = perf_counter_ns
+    #: when the engine returned it)
     incidents_emitted = Signal(object)
     status_changed = Signal(str)
     failed = Signal(str)
     stopped = Signal()
 
-    def __init__(self, source_factory: Callable[[], IncidentSource], interval_ms: int = 50) -> None:
+    def __init__(self, source_factory: Callable[[], IncidentSource], *,
+                 recorder: Callable[[list, int], list] | None = None, on_stop: Callable[[], None] | None = None,
+                 interval_ms: int = 50) -> None:
         super().__init__()
         self._factory = source_factory
+        self._recorder = recorder
+        self._on_stop = on_stop
         self._interval_ms = interval_ms
         self._source: IncidentSource | None = None
         self._timer: QTimer | None = None
@@ -63,7 +70,17 @@ class IncidentWorker(QObject):
             return
         if incidents:
             t = time.perf_counter_ns()
-            self.incidents_emitted.emit([(inc, t) for inc in incidents])
+            if self._recorder is None:
+                self.incidents_emitted.emit([(inc, t) for inc in incidents])
+                return
+            try:
+                recorded = self._recorder(incidents, t)
+            except Exception as exc:  # noqa: BLE001 - say so; the feed keeps running
+                log.error("recording incidents failed: %s", traceback.format_exc())
+                self.failed.emit(f"could not record incidents: {exc}")
+                return
+            if recorded:
+                self.incidents_emitted.emit(recorded)
 
     @Slot()
     def stop(self) -> None:
@@ -72,8 +89,13 @@ class IncidentWorker(QObject):
             self._timer.deleteLater()
             self._timer = None
         close = getattr(self._source, "close", None)
-        if close is not None:
-            close()
+        try:
+            if close is not None:
+                close()
+            if self._on_stop is not None:
+                self._on_stop()
+        except Exception:  # noqa: BLE001 - stopping must always finish
+            log.exception("incident source did not close cleanly")
         self._source = None
         self.stopped.emit()
 

@@ -21,7 +21,7 @@ from app.store.records import (
     Revision,
 )
 from localization.geometry import LocalFrame
-from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, Incident
+from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, Ellipse, Incident, Shot
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.store.store import Store
@@ -305,6 +305,34 @@ class IncidentRecords:
             audio_clips=rows("SELECT sensor_id, path, sha256, start_ns, duration_s FROM audio_clips WHERE incident_id = ?"),
             escalation=esc[0] if esc else None,
         )
+
+    def engine_incident(self: Store, incident_id: int) -> Incident:
+        """The incident as the engine last described it — shots with their ellipses, shooters,
+        movement — rebuilt from the newest revision that holds shots, with the current kind,
+        tags and position (a human revision may have changed those)."""
+        conn = self.conn
+        row = self._require_incident(conn, incident_id)
+        rev = conn.execute("SELECT r.id, r.engine_revision, r.payload FROM incident_revisions r WHERE r.incident_id = ? "
+                           "AND EXISTS (SELECT 1 FROM shots s WHERE s.revision_id = r.id) ORDER BY r.revision DESC LIMIT 1",
+                           (incident_id,)).fetchone()
+        if rev is None:
+            raise NotFoundError(f"incident #{incident_id} has no located shots (imported or never engine-located)")
+        payload = json.loads(rev["payload"])
+        shots, shooters = [], []
+        for s in conn.execute("SELECT * FROM shots WHERE revision_id = ? ORDER BY idx", (rev["id"],)):
+            shots.append(Shot(t_ns=s["t_ns"], x_m=s["x_m"], y_m=s["y_m"], err95_m=s["err95_m"],
+                              ellipse=Ellipse(s["semi_major_m"], s["semi_minor_m"], s["orientation_deg"]),
+                              sensors=tuple(json.loads(s["sensors"])), pulse_ids=tuple(json.loads(s["pulse_ids"])),
+                              residuals_ms=tuple(json.loads(s["residuals_ms"])), rms_ms=s["rms_ms"],
+                              low_confidence=bool(s["low_confidence"])))
+            shooters.append(int(s["shooter"]))
+        return Incident(id=row["uid"], kind=row["kind"], tags=tuple(t for t in row["tags"].split(",") if t),
+                        shots=tuple(shots), shooter_of_shot=tuple(shooters),
+                        x_m=row["x_m"] if row["x_m"] is not None else shots[0].x_m,
+                        y_m=row["y_m"] if row["y_m"] is not None else shots[0].y_m,
+                        err95_m=row["err95_m"] if row["err95_m"] is not None else shots[0].err95_m,
+                        speed_mps=payload.get("speed_mps"), heading_deg=payload.get("heading_deg"),
+                        revision=rev["engine_revision"] or 0, notes=tuple(payload.get("notes", ())))
 
     def list_incidents(self: Store, query: IncidentQuery | None = None, *, limit: int = 100, offset: int = 0,
                        before: tuple[int, int] | None = None) -> list[IncidentRow]:

@@ -7,17 +7,18 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout)
 
-from app.console_services.agency import ConsoleProfile
-from app.console_services.cad import CadDraft, validate_cad
+from app.console_services.cad import copy_text
+from app.dispatch.agency import AgencyProfile
+from app.dispatch.cad_entry import CadDraft, validate_cad
 
 
 class CadForm(QDialog):
-    def __init__(self, draft: CadDraft, profile: ConsoleProfile, parent=None) -> None:
+    def __init__(self, draft: CadDraft, agency: AgencyProfile, units: tuple[str, ...], parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("cad_form")
         self.setWindowTitle("CAD entry")
         self.setModal(True)
-        self.profile = profile
+        self.agency = agency
         self.base = draft
         self.result_draft: CadDraft | None = None
         self.type_code = QLineEdit(draft.type_code)
@@ -34,7 +35,7 @@ class CadForm(QDialog):
         self.narrative.setFixedHeight(90)
         self.units = QListWidget()
         self.units.setObjectName("units")
-        for u in profile.units:
+        for u in units:
             it = QListWidgetItem(u)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if u in draft.units else Qt.CheckState.Unchecked)
@@ -94,8 +95,8 @@ class CadForm(QDialog):
 
     def _refresh(self, *_a) -> dict[str, str]:
         d = self.draft()
-        self.copy_text.setPlainText(d.copy_text())
-        return validate_cad(d, self.profile)
+        self.copy_text.setPlainText(copy_text(d))
+        return validate_cad(d, self.agency)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, lbl in self.errors.items():

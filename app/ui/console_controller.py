@@ -1,7 +1,7 @@
 """Wires the console together: worker → dispatch service → queue model + map bridge, the
 user's actions → dispatch service, selection between queue ⇄ map ⇄ detail ⇄ audio, tones,
 escalation, roles, idle lock and shortcuts.  No business rules here — they are in
-``ConsoleDispatch`` / ``access``; this file only routes."""
+``app.dispatch`` (reached through ``ConsoleDispatch``); this file only routes."""
 from __future__ import annotations
 
 import logging
@@ -10,12 +10,15 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel
+from PySide6.QtWidgets import QLabel
 
-from app.console_services.access import PERMISSIONS, ConsoleAccess, PermissionDenied, User
 from app.console_services.cad import prefill
 from app.console_services.clips import clip_for
 from app.console_services.console_dispatch import ConsoleDispatch
+from app.dispatch import Session, permissions_of
+from app.dispatch.users import SESSION_IDLE_LOCK_S
+from app.dispatch.dispositions import LABELS
+from app.store import PermissionDenied, StoreError
 from app.console_services.map_features import coverage_ring, incident_feature, sensor_features
 from app.console_services.readout import clock_time, format_age, readout
 from app.console_services.site import ConsoleSite
@@ -26,6 +29,7 @@ from app.qt.playback import PlaybackController
 from app.qt.tones import TonePlayer
 from app.ui.alert_queue_view import AlertQueueView
 from app.ui.cad_form import CadForm
+from app.ui.call_dialog import CallDialog
 from app.ui.incident_detail import IncidentDetail
 from app.ui.login_dialog import LockOverlay
 from app.ui.main_window import ConsoleWindow
@@ -38,6 +42,7 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     # key, description, controller method
     ("A", "Acknowledge the selected alert", "acknowledge"),
     ("C", "Open the CAD entry form", "open_cad"),
+    ("O", "Units on scene", "on_scene"),
     ("D", "Close with the chosen disposition", "close_selected"),
     ("S", "Supervisor confirmation", "supervisor_confirm"),
     ("N", "Next alert", "next_alert"),
@@ -69,15 +74,17 @@ SHORTCUTS: list[tuple[str, str, str]] = [
 
 
 class ConsoleController(QObject):
-    def __init__(self, *, site: ConsoleSite, dispatch: ConsoleDispatch, access: ConsoleAccess, user: User,
+    def __init__(self, *, site: ConsoleSite, dispatch: ConsoleDispatch, session: Session,
                  clock, source_factory: Callable | None = None, with_map: bool = True,
                  use_audio: bool | None = None, settings: QSettings | None = None, training: bool = False,
                  poll_ms: int = 50, idle_lock_s: float | None = None) -> None:
         super().__init__()
         self.site = site
         self.dispatch = dispatch
-        self.access = access
-        self.user = user
+        self.users = dispatch.users
+        self.session = session
+        self.user = session.user
+        self._touched_ns = 0
         self.clock = clock
         self.settings = settings
         self.selected_id: str | None = None
@@ -85,13 +92,13 @@ class ConsoleController(QObject):
         self.latency_model_ms: list[float] = []
         self.latency_map_ms: list[float] = []
         self._emitted: dict[str, int] = {}
-        self.idle_lock_s = access.idle_lock_s if idle_lock_s is None else idle_lock_s
+        self.idle_lock_s = SESSION_IDLE_LOCK_S if idle_lock_s is None else idle_lock_s
         self.idle = IdleWatcher(self)
 
-        self.model = AlertQueueModel(clock, dispatch.profile.ack_timeout_s, self)
+        self.model = AlertQueueModel(clock, dispatch.agency.ack_timeout_s, self)
         self.queue = AlertQueueView(self.model)
         self.detail = IncidentDetail()
-        self.detail.set_dispositions(dispatch.profile.dispositions)
+        self.detail.set_dispositions(LABELS)
         self.playback = PlaybackController(self, use_audio=use_audio)
         self.waveform = WaveformView(self.playback)
         self.supervisor = SupervisorView()
@@ -102,7 +109,7 @@ class ConsoleController(QObject):
             self.map = MapView()
             self.map.load_base(center=site.center, zoom=site.zoom, city_layers=site.city_layers,
                                coverage=[[lat, lon] for lon, lat in site.coverage_lonlat]
-                               or coverage_ring(site.sensors, site.frame), tile_url=site.profile.tile_url)
+                               or coverage_ring(site.sensors, site.frame), tile_url=site.tile_url)
             self.bridge = self.map.bridge
             map_widget = self.map
         else:
@@ -111,9 +118,9 @@ class ConsoleController(QObject):
             map_widget = QLabel("Map disabled")
         self.window = ConsoleWindow(queue=self.queue, detail=self.detail, waveform=self.waveform,
                                     supervisor=self.supervisor, map_widget=map_widget, training=training,
-                                    title=f"Tocsin — {site.profile.name}" + (" — TRAINING" if training else ""))
+                                    title=f"Tocsin — {site.agency.name}" + (" — TRAINING" if training else ""))
         self.window.on_close = self.shutdown
-        self.window.lock_overlay = self.lock = LockOverlay(access, self.window)
+        self.window.lock_overlay = self.lock = LockOverlay(self.users, self.window)
         self.window.help.set_shortcuts([(k, d) for k, d, _ in SHORTCUTS if k not in ("J", "?", "Esc")])
         self._build_toolbar()
         self._build_shortcuts()
@@ -123,6 +130,7 @@ class ConsoleController(QObject):
         self.supervisor.confirm_requested.connect(self.supervisor_confirm_id)
         self.detail.acknowledge_clicked.connect(self.acknowledge)
         self.detail.cad_clicked.connect(self.open_cad)
+        self.detail.on_scene_clicked.connect(self.on_scene)
         self.detail.close_clicked.connect(self.close_selected_with)
         self.detail.confirm_clicked.connect(self.supervisor_confirm)
         self.detail.call_clicked.connect(self.link_call)
@@ -140,7 +148,8 @@ class ConsoleController(QObject):
 
         self.host: WorkerHost | None = None
         if source_factory is not None:
-            worker = IncidentWorker(source_factory, interval_ms=poll_ms)
+            worker = IncidentWorker(source_factory, recorder=dispatch.record, on_stop=dispatch.close_thread,
+                                    interval_ms=poll_ms)
             self.host = WorkerHost(worker, self)
             worker.incidents_emitted.connect(self.on_incidents)
             worker.status_changed.connect(self.window.feed_status.setText)
@@ -152,7 +161,7 @@ class ConsoleController(QObject):
             self.bridge.user_activity.connect(self.idle.touch)
         else:
             self.idle.watch(self.window)
-        self.set_user(user)
+        self.set_user(session)
         self.on_tick()
 
     # ---- start / stop ------------------------------------------------------------------------
@@ -175,17 +184,18 @@ class ConsoleController(QObject):
 
     # ---- roles ---------------------------------------------------------------------------------
     def perms(self) -> set[str]:
-        return set(PERMISSIONS.get(self.user.role, ()))
+        return set(permissions_of(self.user.role, exercise=self.dispatch.exercise))
 
-    def set_user(self, user: User) -> None:
-        self.user = user
+    def set_user(self, session: Session) -> None:
+        """Show the console for a signed-in session (``Users.login``)."""
+        self.session = session
+        self.user = user = session.user
         perms = self.perms()
         self.detail.set_permissions(perms)
-        self.window.user_label.setText(f"  {user.display_name} · {user.role}  ")
+        self.window.user_label.setText(f"  {user.name} · {user.role}  ")
         sup = "view_supervisor" in perms
         self.window.supervisor_dock.toggleViewAction().setVisible(sup)
         self.window.supervisor_dock.setVisible(sup)
-        self.dispatch.on_duty = {user.user_id}
         if self.bridge is not None:
             show = "view_sensors" in perms
             self.bridge.set_layers(sensors=show,
@@ -195,10 +205,16 @@ class ConsoleController(QObject):
     # ---- incidents in ----------------------------------------------------------------------------
     @Slot(object)
     def on_incidents(self, batch) -> None:
+        """Incidents the worker has recorded (``ConsoleDispatch.record``): show them."""
         features = []
         new_kinds = []
-        for inc, t_emit in batch:
-            rec, is_new = self.dispatch.ingest(inc)
+        for recorded in batch:
+            inc, t_emit = recorded.incident, recorded.t_emit_ns
+            try:
+                rec, is_new = self.dispatch.accept(recorded)
+            except StoreError as exc:
+                log.error("recorded incident %s could not be read back: %s", inc.id, exc)
+                continue
             self.model.add_or_update(rec)
             self.latency_model_ms.append((time.perf_counter_ns() - t_emit) / 1e6)
             self._emitted[inc.id] = t_emit
@@ -262,15 +278,17 @@ class ConsoleController(QObject):
         return self.dispatch.get(self.selected_id)
 
     # ---- actions -------------------------------------------------------------------------------
-    def _do(self, fn, *args):
+    def _do(self, fn, *args, **kwargs):
+        """Run one user action through the services; their refusal is shown, not raised."""
         try:
-            rec = fn(*args)
+            rec = fn(*args, **kwargs)
         except PermissionDenied as exc:
-            self.window.status.showMessage(f"Not allowed: {exc}", 6000)
+            self.window.status.showMessage(f"Not allowed: {exc}", 8000)
             return None
-        except (ValueError, KeyError) as exc:
-            self.window.status.showMessage(str(exc), 6000)
+        except (StoreError, KeyError) as exc:
+            self.window.status.showMessage(str(exc).strip("'\""), 8000)
             return None
+        self._touch_session(force=True)
         self.model.record_changed(rec.incident_id)
         self.push_records_to_map([rec])
         if rec.incident_id == self.selected_id:
@@ -286,7 +304,7 @@ class ConsoleController(QObject):
         rec = self.selected_record()
         if rec is None or "cad_entry" not in self.perms():
             return None
-        self.cad_form = CadForm(prefill(rec, self.dispatch.profile), self.dispatch.profile, self.window)
+        self.cad_form = CadForm(prefill(rec, self.dispatch.agency), self.dispatch.agency, self.site.units, self.window)
         self.cad_form.accepted.connect(self._cad_accepted)
         self.idle.watch(self.cad_form)
         self.cad_form.open()
@@ -301,13 +319,17 @@ class ConsoleController(QObject):
         if rec is not None:
             self.window.status.showMessage(f"CAD record {rec.cad_number} created", 6000)
 
+    def on_scene(self) -> None:
+        if self.selected_id:
+            self._do(self.dispatch.on_scene, self.selected_id, self.user)
+
     def close_selected(self) -> None:
         self.close_selected_with(self.detail.disposition.currentText())
 
     @Slot(str)
     def close_selected_with(self, disposition: str) -> None:
         if self.selected_id:
-            self._do(self.dispatch.set_disposition, self.selected_id, self.user, disposition)
+            self._do(self.dispatch.close, self.selected_id, self.user, disposition)
 
     def supervisor_confirm(self) -> None:
         if self.selected_id:
@@ -320,20 +342,18 @@ class ConsoleController(QObject):
     def link_call(self) -> None:
         if not self.selected_id:
             return
-        dlg = QInputDialog(self.window)
-        dlg.setObjectName("call_dialog")
-        dlg.setWindowTitle("Link citizen call")
-        dlg.setLabelText("Caller and what they reported (e.g. '555-0142: heard 4 shots, saw a dark sedan'):")
-        dlg.textValueSelected.connect(self._call_entered)
+        dlg = CallDialog(self.window)
+        dlg.accepted.connect(self._call_entered)
         self.call_dialog = dlg
+        self.idle.watch(dlg)
         dlg.open()
 
-    @Slot(str)
-    def _call_entered(self, text: str) -> None:
-        caller, _, summary = text.partition(":")
-        if self.selected_id and text.strip():
-            self._do(self.dispatch.add_citizen_call, self.selected_id, self.user, caller.strip() or "caller",
-                     summary.strip() or text.strip())
+    @Slot()
+    def _call_entered(self) -> None:
+        if self.selected_id:
+            rec = self._do(self.dispatch.link_call, self.selected_id, self.user, **self.call_dialog.values())
+            if rec is not None and rec.ems_requested:
+                self.window.status.showMessage("Citizen call linked — EMS requested for the confirmed victim", 8000)
 
     def copy_readout(self) -> None:
         if self.detail.record is not None:
@@ -344,14 +364,18 @@ class ConsoleController(QObject):
     @Slot()
     def on_tick(self) -> None:
         self.window.clock_label.setText(clock_time(self.clock.now_ns()))
-        escalated = self.dispatch.check_escalations()
+        try:
+            escalated = self.dispatch.escalate_overdue()
+        except StoreError as exc:
+            log.error("escalation check failed: %s", exc)
+            escalated = []
         for rec in escalated:
             self.model.record_changed(rec.incident_id)
         if escalated:
             self.push_records_to_map(escalated)
             self.tones.play("escalation")
             self.window.status.showMessage(
-                f"ESCALATED: {len(escalated)} alert(s) unacknowledged past {self.dispatch.profile.ack_timeout_s:.0f} s"
+                f"ESCALATED: {len(escalated)} alert(s) unacknowledged past {self.dispatch.agency.ack_timeout_s:.0f} s"
                 " — supervisors notified", 10000)
             if "view_supervisor" in self.perms():
                 self.window.supervisor_dock.raise_()
@@ -364,26 +388,35 @@ class ConsoleController(QObject):
         self._refresh_supervisor()
         if self.idle_lock_s and not self.lock.isVisible() and self.idle.idle_s() > self.idle_lock_s:
             self.lock_now(reason=f"idle for {format_age(self.idle_lock_s)}")
+        elif not self.lock.isVisible() and self.idle.idle_s() < 2.0:
+            self._touch_session()
+
+    def _touch_session(self, *, force: bool = False) -> None:
+        """Tell the store this session is active (at most once a minute unless forced), so
+        the monitors-on-duty count and the session idle lock are the service's."""
+        now = self.clock.now_ns()
+        if force or now - self._touched_ns >= 60 * 10**9:
+            self._touched_ns = now
+            try:
+                self.users.touch(self.session.id)
+            except StoreError as exc:
+                log.error("session activity not recorded: %s", exc)
 
     def _refresh_supervisor(self) -> None:
         if "view_supervisor" not in self.perms():
             return
-        self.supervisor.set_staffing(len(self.dispatch.on_duty), self.dispatch.profile.monitors_required)
+        status = self.dispatch.monitoring_status()
+        self.supervisor.set_staffing(len(status.on_duty), status.required)
         self.supervisor.set_records(self.dispatch.awaiting_supervisor()[:200], self.clock.now_ns())
 
     # ---- idle lock -------------------------------------------------------------------------------
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
-            self.idle = IdleWatcher(self)
-        return False
-
     def lock_now(self, reason: str = "locked by user") -> None:
-        self.lock.lock(self.user, reason)
+        self.lock.lock(self.session, reason)
 
     # ---- toolbar / shortcuts -----------------------------------------------------------------------
     def _build_toolbar(self) -> None:
         tb = self.window.toolbar
-        title = QLabel(f"  TOCSIN · {self.site.profile.short_name}  ")
+        title = QLabel(f"  TOCSIN · {self.site.short_name}  ")
         title.setStyleSheet("font-size: 18px; font-weight: bold; color: #00e5ff;")
         tb.addWidget(title)
         tb.addWidget(self.window.clock_label)

@@ -13,6 +13,7 @@ from app.console_services.readout import KIND_WORDS, clock_time, format_age
 class IncidentDetail(QWidget):
     acknowledge_clicked = Signal()
     cad_clicked = Signal()
+    on_scene_clicked = Signal()
     close_clicked = Signal(str)
     confirm_clicked = Signal()
     call_clicked = Signal()
@@ -34,6 +35,7 @@ class IncidentDetail(QWidget):
         self.copy_btn = QPushButton("Copy read-out (Ctrl+Shift+C)")
         self.confirm_btn = QPushButton("Supervisor confirm (S)")
         self.call_btn = QPushButton("Link citizen call…")
+        self.scene_btn = QPushButton("Units on scene (O)")
         self.disposition = QComboBox()
         self.disposition.setObjectName("disposition")
         self.close_btn = QPushButton("Close with disposition (D)")
@@ -44,6 +46,7 @@ class IncidentDetail(QWidget):
         btns.addWidget(self.copy_btn, 0, 2)
         btns.addWidget(self.confirm_btn, 1, 0)
         btns.addWidget(self.call_btn, 1, 1)
+        btns.addWidget(self.scene_btn, 1, 2)
         row = QHBoxLayout()
         row.addWidget(self.disposition, 1)
         row.addWidget(self.close_btn)
@@ -78,6 +81,7 @@ class IncidentDetail(QWidget):
 
         self.ack_btn.clicked.connect(self.acknowledge_clicked)
         self.cad_btn.clicked.connect(self.cad_clicked)
+        self.scene_btn.clicked.connect(self.on_scene_clicked)
         self.copy_btn.clicked.connect(self.copy_clicked)
         self.confirm_btn.clicked.connect(self.confirm_clicked)
         self.call_btn.clicked.connect(self.call_clicked)
@@ -98,10 +102,11 @@ class IncidentDetail(QWidget):
         has = rec is not None
         self.ack_btn.setEnabled(has and "acknowledge" in perms and rec.state == "new")
         self.cad_btn.setEnabled(has and "cad_entry" in perms and rec.state in ("new", "acknowledged"))
-        self.close_btn.setEnabled(has and "disposition" in perms and rec.state in ("acknowledged", "dispatched"))
+        self.scene_btn.setEnabled(has and "on_scene" in perms and rec.state == "dispatched")
+        self.close_btn.setEnabled(has and "disposition" in perms and rec.state == "on_scene")
         self.disposition.setEnabled(self.close_btn.isEnabled())
         self.confirm_btn.setVisible("supervisor_confirm" in perms)
-        self.confirm_btn.setEnabled(has and rec.supervisor_confirmed_by is None)
+        self.confirm_btn.setEnabled(has and rec.supervisor_confirmed_by is None and rec.state != "closed")
         self.call_btn.setEnabled(has and "citizen_call" in perms)
         self.copy_btn.setEnabled(has)
 
@@ -119,7 +124,7 @@ class IncidentDetail(QWidget):
             self._update_buttons()
             return
         colour = "#ff2d55" if rec.escalated else {"new": "#ffcc00", "acknowledged": "#4fc3f7",
-                                                   "dispatched": "#66e08a"}.get(rec.state, "#8a93a0")
+                                                   "dispatched": "#66e08a", "on_scene": "#66e08a"}.get(rec.state, "#8a93a0")
         self.readout.setStyleSheet(f"border-left: 8px solid {colour};")
         self.readout.setText(readout)
         state = STATE_WORDS.get(rec.state, rec.state) + (" — ESCALATED" if rec.escalated else "")
@@ -129,7 +134,8 @@ class IncidentDetail(QWidget):
             state += f" · confirmed by {rec.supervisor_confirmed_by}"
         self.state_lbl.setText(state)
         self.cad_lbl.setText(rec.cad_number or "—")
-        self.units_lbl.setText(", ".join(rec.units) or "—")
+        self.units_lbl.setText(", ".join(rec.units) + (f" (self-dispatched: {', '.join(rec.self_dispatched)})"
+                                                       if rec.self_dispatched else "") or "—")
         self.ems_lbl.setText("Requested" if rec.ems_requested else "Not requested")
         self.disp_lbl.setText(rec.disposition or "—")
         inc = rec.incident

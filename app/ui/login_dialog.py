@@ -1,20 +1,22 @@
-"""Sign-in dialog and the session lock overlay (idle lock: same user's password)."""
+"""Sign-in dialog and the session lock overlay (idle lock: same user's password).
+Both ask ``app.dispatch.Users``: lock-out, audit and messages are the service's."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from app.console_services.access import ConsoleAccess, User
+from app.dispatch import Session, Users
+from app.store import StoreError
 
 
 class LoginDialog(QDialog):
-    def __init__(self, access: ConsoleAccess, parent=None, *, hint: str = "") -> None:
+    def __init__(self, users: Users, parent=None, *, hint: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("login")
         self.setWindowTitle("Tocsin — sign in")
-        self.access = access
-        self.user: User | None = None
+        self.users = users
+        self.session: Session | None = None
         self.user_id = QLineEdit()
         self.user_id.setObjectName("user_id")
         self.password = QLineEdit()
@@ -43,8 +45,8 @@ class LoginDialog(QDialog):
 
     def try_sign_in(self) -> bool:
         try:
-            self.user = self.access.sign_in(self.user_id.text().strip(), self.password.text())
-        except ValueError as exc:
+            self.session = self.users.login(self.user_id.text().strip(), self.password.text())
+        except StoreError as exc:
             self.error.setText(str(exc))
             self.password.clear()
             return False
@@ -57,11 +59,11 @@ class LockOverlay(QWidget):
 
     unlocked = Signal()
 
-    def __init__(self, access: ConsoleAccess, parent: QWidget) -> None:
+    def __init__(self, users: Users, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("lock_overlay")
-        self.access = access
-        self.user: User | None = None
+        self.users = users
+        self.session: Session | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#lock_overlay { background: rgba(5, 8, 12, 235); }")
         self.msg = QLabel()
@@ -88,9 +90,9 @@ class LockOverlay(QWidget):
         self.password.returnPressed.connect(self.try_unlock)
         self.hide()
 
-    def lock(self, user: User, reason: str) -> None:
-        self.user = user
-        self.msg.setText(f"Session locked ({reason}).\nSigned in: {user.display_name} — enter your password to unlock.")
+    def lock(self, session: Session, reason: str) -> None:
+        self.session = session
+        self.msg.setText(f"Session locked ({reason}).\nSigned in: {session.user.name} — enter your password to unlock.")
         self.error.clear()
         self.password.clear()
         self.setGeometry(self.parentWidget().rect())
@@ -99,11 +101,14 @@ class LockOverlay(QWidget):
         self.password.setFocus()
 
     def try_unlock(self) -> bool:
-        if self.user is not None and self.access.verify(self.user, self.password.text()):
-            self.hide()
-            self.unlocked.emit()
-            return True
-        self.error.setText("Wrong password." if not self.access.is_locked_out(self.user.user_id)
-                           else "Account locked after too many failures. Ask a supervisor.")
-        self.password.clear()
-        return False
+        if self.session is None:
+            return False
+        try:
+            self.users.unlock_session(self.session.id, self.password.text())
+        except StoreError as exc:
+            self.error.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self.password.clear()
+            return False
+        self.hide()
+        self.unlocked.emit()
+        return True
