@@ -56,22 +56,29 @@ def seed_history(dispatch: ConsoleDispatch, n: int, *, span_s: float = 6 * 3600,
         user = d.users.get(user_id)
         units = dispatch.agency.units or ("1A12", "1A14", "2B03", "K9-4")
         for i, t in enumerate(times):
-            clock.set(max(int(t), clock.now_ns()))
-            inc = make_incident(rng, 900_000 + i, int(t), radius_m=radius_m)
+            t = int(t)
+            step = iter(np.cumsum(rng.uniform(5, 40, 5) * [1, 3, 8, 1, 20]) * 1e9)
+
+            def at_next() -> None:   # each later step happens after the alert, never after now
+                clock.set(min(t + int(next(step)), now - 10**9))
+
+            clock.set(t)
+            inc = make_incident(rng, 900_000 + i, t, radius_m=radius_m)
             rec = d.record([inc])[0]
             view, _ = d.accept(rec)
             if now - t < 1800e9 and rng.random() < open_fraction * 3:
                 continue   # the last half hour still has a few open alerts
-            clock.advance(float(rng.uniform(5, 40)))
+            at_next()
             d.acknowledge(view.incident_id, user)
-            clock.advance(30)
+            at_next()
             d.create_cad(view.incident_id, user, prefill(view, d.agency).with_(units=(units[i % len(units)],)))
             if rng.random() < 0.8:
-                clock.advance(240)
+                at_next()
                 d.on_scene(view.incident_id, user)
                 if d.agency.supervisor_confirmation_required:
+                    at_next()
                     d.supervisor_confirm(view.incident_id, user)
-                clock.advance(600)
+                at_next()
                 d.close(view.incident_id, user, CHOICES[int(rng.integers(len(CHOICES)))].label)
     finally:
         past.close_all()

@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Callable, Protocol
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,10 @@ class WorkerHost(QObject):
         worker.moveToThread(self.thread)
         self.thread.started.connect(worker.start)
         self._stop_requested.connect(worker.stop)  # queued: runs in the worker thread
-        worker.stopped.connect(self.thread.quit)
+        # Direct: QThread.quit is thread-safe, and the GUI thread is blocked in wait() during
+        # shutdown, so a queued call to the QThread object (which lives there) would only run
+        # after the wait timed out.
+        worker.stopped.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         self.thread.start()

@@ -81,6 +81,18 @@ class AlertQueueView(QWidget):
         self._tick.start()
         self._update_count()
 
+    #: columns a dispatcher must read without cutting, and the location's minimum width
+    ESSENTIAL = (Col.TIME, Col.AGE, Col.TYPE, Col.ROUNDS, Col.STATE)
+    MIN_LOCATION_PX = 280
+
+    def sizeHint(self):  # noqa: N802 - Qt API
+        """Wide enough for time, age, location, type, rounds and state."""
+        hint = super().sizeHint()
+        need = sum(self.table.columnWidth(c) for c in self.ESSENTIAL) + self.MIN_LOCATION_PX
+        need += self.table.verticalScrollBar().sizeHint().width() + 24
+        hint.setWidth(max(hint.width(), need))
+        return hint
+
     def _state_changed(self, _i: int) -> None:
         self.proxy.set_state_filter(self.state_filter.currentData())
         self._update_count()

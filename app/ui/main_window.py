@@ -2,7 +2,7 @@
 and the QSettings layout memory.  Wiring lives in ``console_controller``."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
 from app.ui.help_overlay import HelpOverlay
@@ -60,11 +60,21 @@ class ConsoleWindow(QMainWindow):
         self.status.addPermanentWidget(self.feed_status)
 
     def default_sizes(self) -> None:
-        """Proportions for a fresh layout (call once the window has its size)."""
+        """Proportions for a fresh layout.  Applied now and once more after the first layout
+        pass (right after ``show`` the dock areas do not have their final sizes yet)."""
+        self._apply_default_sizes()
+        QTimer.singleShot(0, self._apply_default_sizes)
+
+    def _apply_default_sizes(self) -> None:
         w, h = self.width(), self.height()
-        self.resizeDocks([self.detail_dock], [int(w * 0.30)], Qt.Orientation.Horizontal)
+        detail_w = int(w * 0.28)
+        self.resizeDocks([self.detail_dock], [detail_w], Qt.Orientation.Horizontal)
         self.resizeDocks([self.queue_dock], [int(h * 0.40)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.queue_dock, self.waveform_dock], [int(w * 0.42), int(w * 0.28)],
+        # The queue gets what its essential columns (time, age, location, type, rounds,
+        # state) need to be read without cutting; the audio strip takes the rest.
+        bottom_w = max(w - detail_w, 1)
+        queue_w = min(max(self.queue_dock.widget().sizeHint().width(), int(bottom_w * 0.55)), int(bottom_w * 0.75))
+        self.resizeDocks([self.queue_dock, self.waveform_dock], [queue_w, bottom_w - queue_w],
                          Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
