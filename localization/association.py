@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from localization.site import SiteConditions
 from localization.solver import Fit, closed_form, refine
 
 NEW, USED, TRIED = 0, 1, 2
@@ -58,6 +59,9 @@ class FoundShot:
     low_confidence: bool
     residuals_s: np.ndarray
     chance_sensors: float = 0.0
+    S: np.ndarray | None = None  # positions of the chosen pulses' sensors (for site learning)
+    t: np.ndarray | None = None  # their arrival times relative to t_ref
+    t_ref: float = 0.0
 
 
 class PulseBuffer:
@@ -145,9 +149,7 @@ class Associator:
         self.enabled = np.ones(len(self.pos), dtype=bool)
         # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
         # shots heard by enough sensors to solve for them; applied to every shot.
-        self.site_wind = np.array(params.wind_mps, dtype=float)
-        self.site_dc = 0.0
-        self._site_weight = 0.0
+        self.site = SiteConditions(c_mps=params.c_mps, wind_prior_mps=params.wind_mps)
 
     # ------------------------------------------------------------------ search
     def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
@@ -378,7 +380,8 @@ class Associator:
         g = 2.0 * min(gate * 1.5, p.tol_s)
         chance = float(np.sum(1.0 - np.exp(-counts * g / window_len)))
         return FoundShot(pulse_rows=sel_rows2[keep2], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
-                         residuals_s=fit.residuals_s[keep2], chance_sensors=chance)
+                         residuals_s=fit.residuals_s[keep2], chance_sensors=chance,
+                         S=S2[keep2], t=t2[keep2], t_ref=ts)
 
     def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):
         """Column of a pulse for each picked sensor: its preferred pulse with probability
@@ -390,17 +393,20 @@ class Associator:
     def _c_eff(self, fit: Fit) -> float:
         return self.p.c_mps + (fit.dc_mps or 0.0)
 
+    @property
+    def site_wind(self) -> np.ndarray:
+        return np.array(self.site.wind_mps)
+
+    @property
+    def site_dc(self) -> float:
+        return self.site.dc_mps
+
     def _learn_site(self, shot: FoundShot) -> None:
-        """Fold a shot's wind and speed-of-sound estimate into the site's running one."""
-        f = shot.fit
-        n = len(shot.pulse_rows)
-        if not self.p.site_estimate or f.wind_mps is None or n < 8:
+        """Add a confident shot to the site's pooled wind / sound-speed estimate."""
+        if not self.p.site_estimate or shot.low_confidence or shot.S is None:
             return
-        w = float(n)
-        self._site_weight = 0.9 * self._site_weight + w
-        a = w / self._site_weight
-        self.site_wind = (1 - a) * self.site_wind + a * np.array(f.wind_mps)
-        self.site_dc = (1 - a) * self.site_dc + a * float(f.dc_mps or 0.0)
+        f = shot.fit
+        self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)
 
     def _hypotheses(self, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
         """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists."""

@@ -236,13 +236,32 @@ def locate_batch(
     sensors: Sequence[Sensor], pulses: Iterable[Pulse], config: EngineConfig | None = None
 ) -> list[Incident]:
     """Run the engine over a whole batch; returns the final revision of every incident."""
+    pulses = list(pulses)
     engine = Engine(sensors, config)
+    latest = _run_all(engine, pulses)
+    site = engine._assoc.site
+    if site.learnt and len(site.shots) >= MIN_SHOTS_FOR_SECOND_PASS:
+        # Wind and temperature error were learnt from the shots themselves; the early
+        # shots were located before that.  Locate everything again knowing them.
+        again = Engine(sensors, config)
+        again._assoc.site.theta = site.theta.copy()
+        again._assoc.site.prior = site.theta.copy()
+        latest = _run_all(again, pulses)
+    return sorted(latest.values(), key=lambda i: i.start_ns)
+
+
+#: Confident shots needed before a batch is located a second time with the learnt
+#: site conditions (wind, speed-of-sound offset).
+MIN_SHOTS_FOR_SECOND_PASS = 5
+
+
+def _run_all(engine: Engine, pulses: list[Pulse]) -> dict[str, Incident]:
     latest: dict[str, Incident] = {}
     for inc in engine.push(pulses):
         latest[inc.id] = inc
     for inc in engine.flush():
         latest[inc.id] = inc
-    return sorted(latest.values(), key=lambda i: i.start_ns)
+    return latest
 
 
 __all__ = ["Engine", "EngineConfig", "EngineStats", "locate_batch", "ellipse_from_cov", "f2_quantile"]

@@ -1,0 +1,102 @@
+"""City-wide propagation conditions learnt from the shots themselves.
+
+Wind and the error of the assumed air temperature bias every shot the same way, yet a
+shot heard by five sensors cannot solve for them on its own.  ``SiteConditions`` pools
+recent confident shots: each shot's own unknowns (x, y, t0) are projected out of its
+residuals (a Schur complement), and the remaining information about the three shared
+unknowns — wind east/north and a speed-of-sound offset — is added up, with Gaussian
+priors, and solved.  Bundle adjustment in miniature.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+
+class SiteConditions:
+    def __init__(self, *, c_mps: float, wind_prior_mps=(0.0, 0.0), wind_sigma_mps: float = 3.0,
+                 dc_sigma_mps: float = 2.0, max_shots: int = 40, min_shots: int = 3,
+                 min_spread_m: float = 300.0, min_sensors: int = 5) -> None:
+        self.c = c_mps
+        self.prior = np.array([wind_prior_mps[0], wind_prior_mps[1], 0.0], dtype=float)
+        self.prior_prec = np.array([1 / wind_sigma_mps**2, 1 / wind_sigma_mps**2, 1 / dc_sigma_mps**2])
+        self.theta = self.prior.copy()
+        self.shots: deque = deque(maxlen=max_shots)
+        self.min_shots = min_shots
+        self.min_spread_m = min_spread_m
+        self.min_sensors = min_sensors
+
+    @property
+    def wind_mps(self) -> tuple[float, float]:
+        return float(self.theta[0]), float(self.theta[1])
+
+    @property
+    def dc_mps(self) -> float:
+        return float(self.theta[2])
+
+    def add(self, S: np.ndarray, t: np.ndarray, xy: tuple[float, float], t0: float, z_src: float,
+            sigma_s: float) -> None:
+        """A confident shot: sensor positions (n, 3), arrival times (n,) on any common
+        reference, its fitted position and emission time, and its timing scale."""
+        if len(t) < self.min_sensors:
+            return
+        self.shots.append((np.asarray(S, float), np.asarray(t, float), np.array(xy, float), float(t0),
+                           float(z_src), max(float(sigma_s), 1e-4)))
+        if len(self.shots) >= self.min_shots and self._spread_m() >= self.min_spread_m:
+            self._solve()
+
+    @property
+    def learnt(self) -> bool:
+        return len(self.shots) >= self.min_shots and self._spread_m() >= self.min_spread_m
+
+    def _spread_m(self) -> float:
+        """Wind and a position shift look alike from one place: only shots fired some way
+        apart separate them."""
+        xy = np.array([s[2] for s in self.shots])
+        return float(np.max(np.ptp(xy, axis=0))) if len(xy) > 1 else 0.0
+
+    def _solve(self, iterations: int = 3) -> None:
+        theta = self.theta.copy()
+        for _ in range(iterations):
+            H = np.diag(self.prior_prec).astype(float)
+            g = -self.prior_prec * (theta - self.prior)
+            for k, (S, t, xy, t0, z, sig) in enumerate(self.shots):
+                # Re-fit the shot's own (x, y, t0) under the current site conditions.
+                for _ in range(2):
+                    r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
+                    step = np.linalg.lstsq(J, r, rcond=None)[0]
+                    xy = xy + step[:2]
+                    t0 = t0 + step[2]
+                r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
+                keep = np.abs(r) <= max(4 * sig, 1e-3)
+                if keep.sum() < 5:
+                    continue
+                J, Jn, r = J[keep], Jn[keep], r[keep]
+                # Project out the shot's own unknowns.
+                Q = np.eye(len(r)) - J @ np.linalg.pinv(J)
+                w = 1.0 / sig**2
+                H += w * Jn.T @ Q @ Jn
+                g += w * Jn.T @ Q @ r
+                self.shots[k] = (S, t, xy, t0, z, sig)
+            try:
+                theta = theta + np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                return
+        # Keep to physically plausible values (a bad batch must not run away).
+        theta[:2] = np.clip(theta[:2], -15.0, 15.0)
+        theta[2] = float(np.clip(theta[2], -15.0, 15.0))
+        self.theta = theta
+
+
+def _residuals(S, t, xy, t0, z, c, theta):
+    dx = S[:, 0] - xy[0]
+    dy = S[:, 1] - xy[1]
+    dz = S[:, 2] - z
+    d = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
+    ux, uy = dx / d, dy / d
+    ceff = c + theta[2] + theta[0] * ux + theta[1] * uy
+    r = t - t0 - d / ceff
+    J = np.stack([-ux / ceff, -uy / ceff, np.ones_like(t)], axis=1)  # d pred / d (x, y, t0)
+    Jn = np.stack([-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2], axis=1)  # d pred / d (we, wn, dc)
+    return r, J, Jn
