@@ -4,13 +4,15 @@
   and to the map page's bridge reporting ready;
 - latency at 10 alerts/s: engine-emitted incident (worker thread timestamp) → row in the
   queue model, and → drawn on the map (the page acknowledges after its next frame); p50/p95;
-- 50,000 incidents: memory (tracemalloc) for the records + model, time to load, to filter
-  and to sort the queue.
+- 50,000 incidents: written to a training database (Intake with the address lookup, batched
+  commits), read back as the console's views, then memory (tracemalloc) for the views +
+  model, time to load, to filter and to sort the queue.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 import tracemalloc
@@ -33,14 +35,14 @@ def run(args) -> dict:
     from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.console_services.access import demo_access
-    from app.console_services.clock import SystemClock
     from app.console_services.console_dispatch import ConsoleDispatch
+    from app.console_services.demo_seed import DEMO_PASSWORD, create_demo_users, training_db_path
     from app.console_services.live_sources import SyntheticLiveSource
     from app.console_services.site import demo_site
     from app.console_services.synthetic import history
     from app.qt.alert_queue_model import AlertQueueModel, Col
     from app.qt.alert_queue_proxy import AlertQueueProxy
+    from app.store import Store
     from app.ui.console_controller import ConsoleController
     from app.ui.theme import apply_theme
 
@@ -57,19 +59,22 @@ def run(args) -> dict:
             time.sleep(0.002)
 
     # ---- start-up and live latency --------------------------------------------------------
+    # As ``tocsin console`` builds it: a new training database, the demo accounts, a signed-in
+    # supervisor; the worker records each incident through Intake on its own connection.
     t0 = time.perf_counter()
     site = demo_site()
-    access = demo_access()
-    user = access.sign_in("sup1", "sup1")
-    clock = SystemClock()
-    dispatch = ConsoleDispatch(site.locator, clock, site.profile, training=True)
+    store = Store.open(training_db_path())
+    dispatch = ConsoleDispatch(store, site.agency, frame=site.frame, address_locator=site.locator, exercise=True)
+    create_demo_users(dispatch.users, ("sup1",))
+    session = dispatch.users.login("sup1", DEMO_PASSWORD)
     rate = 10.0
-    ctl = ConsoleController(site=site, dispatch=dispatch, access=access, user=user, clock=clock,
+    ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=store.clock,
                             source_factory=lambda: SyntheticLiveSource(rate_per_s=rate, first_after_s=0.5,
                                                                        radius_m=1200),
                             use_audio=False, training=True, poll_ms=20)
     ctl.window.resize(1600, 1000)
     ctl.window.show()
+    ctl.window.default_sizes()
     t_shown = time.perf_counter() - t0
     spin(20.0, until=lambda: ctl.bridge.is_ready)
     t_ready = time.perf_counter() - t0
@@ -82,21 +87,40 @@ def run(args) -> dict:
     map_ms = list(ctl.latency_map_ms)
     ctl.shutdown()
     ctl.window.close()
+    spin(0.2)
+    store.close_all()
 
     # ---- 50,000 incidents ------------------------------------------------------------------
+    # History goes into a second training database through the same Intake (address in words
+    # from the demo city's locator), but committed 5,000 incidents per transaction (Store
+    # transactions nest, so Intake.record joins the outer one) instead of one commit each.
+    # The store's own bulk import (import_incidents) is not used: it writes closed records
+    # without located shots, which the console cannot show as alerts.  The views are then
+    # read back the way the console reads history at start-up (ConsoleDispatch.load_recent).
     n = 10_000 if quick else 50_000
+    incs = history(n, end_ns=time.time_ns())
+    hist_store = Store.open(training_db_path())
+    d2 = ConsoleDispatch(hist_store, site.agency, frame=site.frame, address_locator=site.locator, exercise=True)
+    t = time.perf_counter()
+    addresses = [d2.intake.address_for(inc) for inc in incs]
+    t_address = time.perf_counter() - t
+    t = time.perf_counter()
+    batch = 5000
+    for i in range(0, n, batch):
+        with hist_store.transaction():
+            for inc, addr in zip(incs[i:i + batch], addresses[i:i + batch]):
+                hist_store.record_incident(inc, site.frame, address=addr, exercise=True)
+    t_write = time.perf_counter() - t
+    del incs, addresses
     tracemalloc.start()
     t = time.perf_counter()
-    d2 = ConsoleDispatch(site.locator, clock, site.profile)
-    incs = history(n, end_ns=time.time_ns())
-    for inc in incs:
-        d2.ingest(inc, reported_ns=inc.start_ns)
-    t_ingest = time.perf_counter() - t
-    model = AlertQueueModel(clock, site.profile.ack_timeout_s)
+    views = d2.load_recent(n)
+    t_read = time.perf_counter() - t
+    model = AlertQueueModel(store.clock, site.agency.ack_timeout_s)
     proxy = AlertQueueProxy()
     proxy.setSourceModel(model)
     t = time.perf_counter()
-    model.load(d2.records())
+    model.load(views)
     t_load = time.perf_counter() - t
     mem_mb = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
@@ -113,6 +137,10 @@ def run(args) -> dict:
         for c in range(8):
             model.index(r, c).data()
     t_page = time.perf_counter() - t
+    db_mb = sum(f.stat().st_size for f in hist_store.path.parent.glob(hist_store.path.name + "*")) / 1e6
+    hist_store.close_all()
+    for s in (store, hist_store):
+        shutil.rmtree(s.path.parent, ignore_errors=True)
 
     res = {
         "startup_window_shown_s": round(t_shown, 2),
@@ -125,7 +153,11 @@ def run(args) -> dict:
         "map_latency_ms_p50": _pct(map_ms, 50),
         "map_latency_ms_p95": _pct(map_ms, 95),
         "history_incidents": n,
-        "history_ingest_s": round(t_ingest, 2),
+        "history_rows_in_model": model.rowCount(),
+        "history_address_lookup_s": round(t_address, 2),
+        "history_store_write_s": round(t_write, 2),
+        "history_db_mb": round(db_mb, 1),
+        "history_read_views_s": round(t_read, 2),
         "history_model_load_s": round(t_load, 3),
         "history_python_heap_mb": round(mem_mb, 1),
         "filter_text_ms": round(t_filter * 1e3, 1),
