@@ -21,7 +21,15 @@ def register(subparsers) -> None:
     p.add_argument("--db", type=Path, default=None, help="training database file (default: a new temporary file; "
                                                          "never the real incident database)")
     p.add_argument("--out", type=Path, default=Path("."), help="directory for the after-action report (default: .)")
-    p.add_argument("--pdf", action="store_true", help="also write the after-action report as PDF")
+    p.add_argument("--pdf", action="store_true", help="also write the after-action report as PDF (the console "
+                                                      "always writes both)")
+    p.add_argument("--user", default=None, help="console: sign in as this training user (disp1, sup1, ...; "
+                                                "default: the sign-in dialog, disp1 with --screenshot)")
+    p.add_argument("--speed", type=float, default=1.0, help="console: scenario seconds per wall-clock second")
+    p.add_argument("--screenshot", metavar="PATH", help="console: render offscreen after --after seconds, save "
+                                                        "the window as PATH (PNG), close and write the report")
+    p.add_argument("--after", type=float, default=8.0, metavar="S", help="seconds before the screenshot")
+    p.add_argument("--size", default="1600x1000", help="window size WxH for screenshots")
     p.set_defaults(func=cmd_train)
 
 
@@ -44,25 +52,36 @@ def cmd_train(args) -> int:
     except ScenarioError as exc:
         raise CliError(str(exc)) from None
     if not args.headless:
-        raise CliError("the console's training mode is not wired to scenarios yet; run with --headless "
-                       "(scripted trainee) — see docs/scenarios.md")
+        if not args.speed > 0:
+            raise CliError(f"--speed must be > 0, got {args.speed}")
+        from app.cli.train_console import run_training_console
+
+        return run_training_console(sc, db=_training_db(args), out_dir=args.out, speed=args.speed,
+                                    user_id=args.user, screenshot=args.screenshot, after_s=args.after,
+                                    size=args.size)
     return _headless(sc, args)
 
 
-def _headless(sc, args) -> int:
-    from app.reports import to_html, to_pdf
+def _training_db(args) -> Path:
+    """A new database file for the run: ``--db`` (never the real records, never an
+    existing file) or a new temporary one."""
     from app.store import default_db_path
-    from app.training import run_headless, score_session
-    from app.training.after_action import after_action_document
 
     if args.db is not None:
         if args.db.resolve() == default_db_path().resolve():
             raise CliError("refusing to run training on the real incident database; choose another --db")
         if args.db.exists():
             raise CliError(f"{args.db} already exists; a training run needs a new, separate database file")
-        db = args.db
-    else:
-        db = Path(tempfile.mkdtemp(prefix="tocsin-training-")) / "training.sqlite3"
+        return args.db
+    return Path(tempfile.mkdtemp(prefix="tocsin-training-")) / "training.sqlite3"
+
+
+def _headless(sc, args) -> int:
+    from app.reports import to_html, to_pdf
+    from app.training import run_headless, score_session
+    from app.training.after_action import after_action_document
+
+    db = _training_db(args)
     t0 = time.perf_counter()
     print(f"TRAINING — {sc.title} ({sc.id}); exercise database {db}", file=sys.stderr)
     session = run_headless(sc, db, script=[] if args.no_trainee else None)

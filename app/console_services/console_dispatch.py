@@ -189,6 +189,11 @@ class ConsoleDispatch:
                              discarded_weapon=discarded_weapon)
         return self.get_fresh(incident_id)
 
+    def call_prefill(self, incident_id: str) -> dict | None:
+        """What the call dialog starts with for this alert (live: nothing, the dispatcher
+        types what the caller says; training: the scenario's call)."""
+        return None
+
     def get_fresh(self, incident_id: str) -> AlertRecord:
         return self._refresh(incident_id, self.get(incident_id).store_id)
 

@@ -24,8 +24,13 @@ class CallDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Link call")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.caller = QLabel()
+        self.caller.setObjectName("call_caller")
+        self.caller.setWordWrap(True)
+        self.caller.setVisible(False)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel("A later call about this alert is linked to it — never a new incident."))
+        lay.addWidget(self.caller)
         lay.addLayout(form)
         lay.addWidget(buttons)
 
@@ -34,3 +39,16 @@ class CallDialog(QDialog):
                 "subject_description": self.subject.text().strip() or None,
                 "vehicle_description": self.vehicle.text().strip() or None,
                 "discarded_weapon": self.weapon.text().strip() or None}
+
+    def set_values(self, values: dict | None) -> None:
+        """Start from what is known of the call (``values()`` keys; ``caller`` and ``says``
+        shown above the fields); None leaves the form empty."""
+        if not values:
+            return
+        self.victim.setChecked(bool(values.get("victim_confirmed")))
+        self.subject.setText(values.get("subject_description") or "")
+        self.vehicle.setText(values.get("vehicle_description") or "")
+        self.weapon.setText(values.get("discarded_weapon") or "")
+        if values.get("caller") or values.get("says"):
+            self.caller.setText(f"{values.get('caller') or 'Caller'}: \u201c{values.get('says') or ''}\u201d")
+            self.caller.setVisible(True)

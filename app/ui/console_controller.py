@@ -343,6 +343,7 @@ class ConsoleController(QObject):
         if not self.selected_id:
             return
         dlg = CallDialog(self.window)
+        dlg.set_values(self.dispatch.call_prefill(self.selected_id))
         dlg.accepted.connect(self._call_entered)
         self.call_dialog = dlg
         self.idle.watch(dlg)

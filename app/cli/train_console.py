@@ -1,0 +1,95 @@
+"""``tocsin train SCENARIO`` without ``--headless``: the dispatcher console in training
+mode running the scenario (``app.ui.training_mode``), on a new exercise database.  The
+after-action report is written when the scenario ends or the window closes; its path is
+printed here and shown in the status bar."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from app.cli import CliError
+
+
+def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: str | None,
+                         screenshot: str | None, after_s: float, size: str) -> int:
+    from app.cli.console_cmd import _prepare_env, display_available
+
+    if screenshot is None:
+        ok, why = display_available()
+        if not ok:
+            raise CliError(f"cannot open the console: {why}; run the scenario with --headless, or take a "
+                           "--screenshot")
+    t_start = time.perf_counter()
+    _prepare_env(offscreen=screenshot is not None)
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users
+    from app.dispatch import Users
+    from app.feeds.scenario import DEFAULT_START_NS
+    from app.store import ManualClock, Store, StoreError
+    from app.ui.login_dialog import LoginDialog
+    from app.ui.theme import apply_theme
+    from app.ui.training_mode import build_training_console
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Tocsin")
+    app.setOrganizationName("Tocsin")
+    apply_theme(app)
+    store = Store.open(db, clock=ManualClock(DEFAULT_START_NS))
+    users = Users(store)
+    create_demo_users(users)
+    print(f"TRAINING — {sc.title} ({sc.id}); exercise database {db}; speed x{speed:g}", file=sys.stderr)
+    if screenshot is not None and user_id is None:
+        user_id = "disp1"
+    if user_id is not None:
+        try:
+            login = users.login(user_id, DEMO_PASSWORD)
+        except StoreError as exc:
+            raise CliError(f"cannot sign in as training user {user_id!r}: {exc}") from exc
+    else:
+        dlg = LoginDialog(users, hint=HINT)
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
+            return 1
+        login = dlg.session
+    settings = None if screenshot else QSettings("Tocsin", "console-training")
+    mode = build_training_console(sc, store, login, speed=speed, out_dir=out_dir, settings=settings)
+    ctl = mode.ctl
+    mode.report_written.connect(_say_report)
+    w, h = (int(v) for v in size.lower().split("x"))
+    ctl.window.resize(w, h)
+    ctl.window.show()
+    if settings is None or not ctl.window.restore_layout(settings):
+        ctl.window.default_sizes()
+    ctl.start()
+    print(f"train: console shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
+    if screenshot is not None:
+        def shoot() -> None:
+            newest = max(ctl.dispatch.records(), key=lambda r: r.reported_ns, default=None)
+            if newest is not None:
+                ctl.select_incident(newest.incident_id)
+            ctl.window.detail_dock.raise_()
+            QTimer.singleShot(1500, finish)
+
+        def finish() -> None:
+            out = Path(screenshot)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            ctl.window.grab().save(str(out))
+            print(f"train: screenshot saved to {out}", file=sys.stderr)
+            ctl.window.close()
+            app.quit()
+
+        QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
+    rc = app.exec()
+    ctl.shutdown()
+    if mode.run.report_stale:
+        mode.finish()
+    store.close_all()
+    return int(rc)
+
+
+def _say_report(paths: list) -> None:
+    print(f"train: after-action report written: {', '.join(str(p) for p in paths)}", flush=True)
