@@ -126,15 +126,16 @@ class TrainingMode(QObject):
 
 def build_training_console(scenario, store, login: Session, *, speed: float = 1.0, out_dir: str | Path = ".",
                            with_map: bool = True, use_audio: bool | None = None, settings: QSettings | None = None,
-                           poll_ms: int = 50) -> TrainingMode:
+                           poll_ms: int = 50, wall_s=None) -> TrainingMode:
     """The console in training mode for ``scenario`` on ``store`` (a new exercise database
-    opened with a ``ManualClock``), signed in as ``login``.  Call ``mode.ctl.start()``."""
+    opened with a ``ManualClock``), signed in as ``login``.  Call ``mode.ctl.start()``.  ``wall_s``: the wall clock
+    the scenario is paced by (tests pass their own)."""
     from app.console_services.site import ConsoleSite, demo_site, grid_streets
     from app.training import TrainingSession
     from app.ui.console_controller import ConsoleController
 
     session = TrainingSession(scenario, store, trainee=login.user.id)
-    run = TrainingRun(session, speed=speed, out_dir=out_dir)
+    run = TrainingRun(session, speed=speed, out_dir=out_dir, **({} if wall_s is None else {"wall_s": wall_s}))
     if scenario.site == "port-tocsin":
         site = demo_site()
         site.agency = session.agency
