@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "view_supervisor": ("supervisor", "admin"),
     "view_sensors": ("supervisor", "analyst", "trainer", "admin"),
     "training": ("trainer", "admin"),
+    "program_report": ("analyst", "supervisor", "admin"),
 }
 #: permissions trainers also hold on exercise (training) incidents
 EXERCISE_PERMISSIONS: frozenset[str] = frozenset(

@@ -32,6 +32,7 @@ from app.ui.cad_form import CadForm
 from app.ui.call_dialog import CallDialog
 from app.ui.incident_detail import IncidentDetail
 from app.ui.login_dialog import LockOverlay
+from app.ui.report_menu import ReportMenu
 from app.ui.main_window import ConsoleWindow
 from app.ui.supervisor_view import SupervisorView
 from app.ui.waveform_view import WaveformView
@@ -192,6 +193,7 @@ class ConsoleController(QObject):
         self.user = user = session.user
         perms = self.perms()
         self.detail.set_permissions(perms)
+        self.report_menu.refresh(perms)
         self.window.user_label.setText(f"  {user.name} · {user.role}  ")
         sup = "view_supervisor" in perms
         self.window.supervisor_dock.toggleViewAction().setVisible(sup)
@@ -439,6 +441,7 @@ class ConsoleController(QObject):
         for dock in (self.window.queue_dock, self.window.detail_dock, self.window.waveform_dock,
                      self.window.supervisor_dock):
             menu.addAction(dock.toggleViewAction())
+        self.report_menu = ReportMenu(self)
 
     def _build_shortcuts(self) -> None:
         self.actions: dict[str, QAction] = {}
