@@ -341,7 +341,7 @@ class Associator:
         fit = refine(
             S_sel, t_sel, x0=(float(hyps[best, 0]), float(hyps[best, 1])), c=p.c_mps, z_src=z_src,
             wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
-            estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
+            estimate_nuisance=False, gate_s=p.tol_s, max_iter=8,
         )
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None

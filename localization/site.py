@@ -16,7 +16,7 @@ import numpy as np
 
 class SiteConditions:
     def __init__(self, *, c_mps: float, wind_prior_mps=(0.0, 0.0), wind_sigma_mps: float = 3.0,
-                 dc_sigma_mps: float = 2.0, max_shots: int = 40, min_shots: int = 3,
+                 dc_sigma_mps: float = 2.0, max_shots: int = 25, min_shots: int = 3,
                  min_spread_m: float = 300.0, min_sensors: int = 5) -> None:
         self.c = c_mps
         self.prior = np.array([wind_prior_mps[0], wind_prior_mps[1], 0.0], dtype=float)
@@ -26,6 +26,9 @@ class SiteConditions:
         self.min_shots = min_shots
         self.min_spread_m = min_spread_m
         self.min_sensors = min_sensors
+        self.solve_every = 10
+        self._added = 0
+        self._solved = False
 
     @property
     def wind_mps(self) -> tuple[float, float]:
@@ -43,8 +46,12 @@ class SiteConditions:
             return
         self.shots.append((np.asarray(S, float), np.asarray(t, float), np.array(xy, float), float(t0),
                            float(z_src), max(float(sigma_s), 1e-4)))
-        if len(self.shots) >= self.min_shots and self._spread_m() >= self.min_spread_m:
+        self._added += 1
+        # Re-solving over all pooled shots is the costly part: do it on the first
+        # chance and then every few shots (conditions change over minutes, not seconds).
+        if self.learnt and (not self._solved or self._added % self.solve_every == 0):
             self._solve()
+            self._solved = True
 
     @property
     def learnt(self) -> bool:
@@ -56,14 +63,14 @@ class SiteConditions:
         xy = np.array([s[2] for s in self.shots])
         return float(np.max(np.ptp(xy, axis=0))) if len(xy) > 1 else 0.0
 
-    def _solve(self, iterations: int = 3) -> None:
+    def _solve(self, iterations: int = 2) -> None:
         theta = self.theta.copy()
         for _ in range(iterations):
             H = np.diag(self.prior_prec).astype(float)
             g = -self.prior_prec * (theta - self.prior)
             for k, (S, t, xy, t0, z, sig) in enumerate(self.shots):
                 # Re-fit the shot's own (x, y, t0) under the current site conditions.
-                for _ in range(2):
+                for _ in range(1):
                     r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
                     step = np.linalg.lstsq(J, r, rcond=None)[0]
                     xy = xy + step[:2]
@@ -73,11 +80,13 @@ class SiteConditions:
                 if keep.sum() < 5:
                     continue
                 J, Jn, r = J[keep], Jn[keep], r[keep]
-                # Project out the shot's own unknowns.
-                Q = np.eye(len(r)) - J @ np.linalg.pinv(J)
+                # Project out the shot's own unknowns (orthogonal complement of J's columns).
+                q, _ = np.linalg.qr(J)
+                Jn_p = Jn - q @ (q.T @ Jn)
+                r_p = r - q @ (q.T @ r)
                 w = 1.0 / sig**2
-                H += w * Jn.T @ Q @ Jn
-                g += w * Jn.T @ Q @ r
+                H += w * Jn_p.T @ Jn_p
+                g += w * Jn_p.T @ r_p
                 self.shots[k] = (S, t, xy, t0, z, sig)
             try:
                 theta = theta + np.linalg.solve(H, g)
