@@ -82,7 +82,7 @@ def test_metainfo_is_well_formed_and_matches_the_desktop_file_and_version():
     assert root.find("launchable").text == DESKTOP.name
     assert root.find("provides/binary").text == "tocsin"
     assert root.findtext("metadata_license") == "CC0-1.0"
-    assert root.findtext("project_license") == "Apache-2.0"
+    assert root.findtext("project_license") == "MIT"
     versions = [r.get("version") for r in root.iter("release")]
     assert _version() in versions, "add a <release> for the version in pyproject.toml"
 
