@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QTableView, QVBoxLayout, QWidget)
+                               QMenu, QTableView, QVBoxLayout, QWidget)
 
-from app.qt.alert_queue_model import AlertQueueModel, Col
+from app.qt.alert_queue_model import HEADERS, AlertQueueModel, Col
 from app.qt.alert_queue_proxy import AlertQueueProxy
 from app.ui.alert_queue_delegate import AlertQueueDelegate
 
@@ -51,10 +51,17 @@ class AlertQueueView(QWidget):
         vh.setDefaultSectionSize(30)
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(False)
-        for col, w in ((Col.TIME, 86), (Col.AGE, 92), (Col.LOCATION, 330), (Col.TYPE, 86), (Col.ROUNDS, 70),
-                       (Col.TAGS, 190), (Col.STATE, 110), (Col.ACK, 110)):
+        for col, w in ((Col.TIME, 86), (Col.AGE, 98), (Col.LOCATION, 330), (Col.TYPE, 80), (Col.ROUNDS, 66),
+                       (Col.TAGS, 170), (Col.STATE, 104), (Col.ACK, 100)):
             self.table.setColumnWidth(col, w)
         hh.setSectionResizeMode(Col.LOCATION, QHeaderView.ResizeMode.Stretch)
+        # Tags and the ack timer are hidden by default (the detail read-out says the tags; the
+        # row colour and State say unacknowledged / escalated); the header's context menu
+        # shows them again.
+        for col in self.HIDDEN_BY_DEFAULT:
+            self.table.setColumnHidden(col, True)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
 
         top = QHBoxLayout()
         top.addWidget(self.state_filter)
@@ -83,15 +90,30 @@ class AlertQueueView(QWidget):
 
     #: columns a dispatcher must read without cutting, and the location's minimum width
     ESSENTIAL = (Col.TIME, Col.AGE, Col.TYPE, Col.ROUNDS, Col.STATE)
+    HIDDEN_BY_DEFAULT = (Col.TAGS, Col.ACK)
     MIN_LOCATION_PX = 280
 
     def sizeHint(self):  # noqa: N802 - Qt API
-        """Wide enough for time, age, location, type, rounds and state."""
+        """Wide enough for every shown column, the location at its minimum width."""
         hint = super().sizeHint()
-        need = sum(self.table.columnWidth(c) for c in self.ESSENTIAL) + self.MIN_LOCATION_PX
+        need = sum(self.table.columnWidth(c) for c in Col
+                   if c != Col.LOCATION and not self.table.isColumnHidden(c)) + self.MIN_LOCATION_PX
         need += self.table.verticalScrollBar().sizeHint().width() + 24
         hint.setWidth(max(hint.width(), need))
         return hint
+
+    def _header_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for col in Col:
+            if col == Col.LOCATION:
+                continue
+            act = menu.addAction(HEADERS[col])
+            act.setCheckable(True)
+            act.setChecked(not self.table.isColumnHidden(col))
+            act.setData(int(col))
+        chosen = menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+        if chosen is not None:
+            self.table.setColumnHidden(int(chosen.data()), not chosen.isChecked())
 
     def _state_changed(self, _i: int) -> None:
         self.proxy.set_state_filter(self.state_filter.currentData())

@@ -32,7 +32,8 @@ class IncidentDetail(QWidget):
         self.ack_btn = QPushButton("Acknowledge (A)")
         self.ack_btn.setObjectName("primary")
         self.cad_btn = QPushButton("CAD entry… (C)")
-        self.copy_btn = QPushButton("Copy read-out (Ctrl+Shift+C)")
+        self.copy_btn = QPushButton("Copy read-out")
+        self.copy_btn.setToolTip("Copy the read-out to the clipboard (Ctrl+Shift+C)")
         self.confirm_btn = QPushButton("Supervisor confirm (S)")
         self.call_btn = QPushButton("Link citizen call…")
         self.scene_btn = QPushButton("Units on scene (O)")
@@ -40,17 +41,20 @@ class IncidentDetail(QWidget):
         self.disposition.setObjectName("disposition")
         self.close_btn = QPushButton("Close with disposition (D)")
         self.close_btn.setObjectName("danger")
+        # Two columns in workflow order, so the panel fits a side column of the window.
+        self.disposition.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.disposition.setMinimumContentsLength(14)
         btns = QGridLayout()
         btns.addWidget(self.ack_btn, 0, 0)
         btns.addWidget(self.cad_btn, 0, 1)
-        btns.addWidget(self.copy_btn, 0, 2)
-        btns.addWidget(self.confirm_btn, 1, 0)
-        btns.addWidget(self.call_btn, 1, 1)
-        btns.addWidget(self.scene_btn, 1, 2)
+        btns.addWidget(self.scene_btn, 1, 0)
+        btns.addWidget(self.confirm_btn, 1, 1)
+        btns.addWidget(self.call_btn, 2, 0)
+        btns.addWidget(self.copy_btn, 2, 1)
         row = QHBoxLayout()
         row.addWidget(self.disposition, 1)
         row.addWidget(self.close_btn)
-        btns.addLayout(row, 2, 0, 1, 3)
+        btns.addLayout(row, 3, 0, 1, 2)
 
         self.facts = QFormLayout()
         self.state_lbl = QLabel("—")
@@ -61,6 +65,7 @@ class IncidentDetail(QWidget):
         self.accuracy_lbl = QLabel("—")
         for name, w in (("State", self.state_lbl), ("CAD", self.cad_lbl), ("Units", self.units_lbl),
                         ("EMS", self.ems_lbl), ("Disposition", self.disp_lbl), ("Accuracy", self.accuracy_lbl)):
+            w.setWordWrap(True)   # long facts wrap rather than widen the side column
             self.facts.addRow(name + ":", w)
         self.tabs = QTabWidget()
         self.revisions = QListWidget()

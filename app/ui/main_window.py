@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QVBoxL
 
 from app.ui.help_overlay import HelpOverlay
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4   # 4: queue on the left at full height, audio under the map
 
 
 class ConsoleWindow(QMainWindow):
@@ -20,6 +20,7 @@ class ConsoleWindow(QMainWindow):
         self.banner = QLabel("TRAINING — simulated incidents only. Do not dispatch real units.")
         self.banner.setObjectName("banner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setWordWrap(True)   # a narrow map wraps the banner instead of widening the window
         self.banner.setVisible(training)
         self.map_widget = map_widget
         central = QWidget()
@@ -41,16 +42,21 @@ class ConsoleWindow(QMainWindow):
         self.escalation_label.setObjectName("escalation")
         self.escalation_label.setVisible(False)
 
-        self.queue_dock = self._dock("Alert queue  (F2)", "dock_queue", queue, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # Fresh layout: the alert queue down the left edge at full height (wide enough for its
+        # columns), the map in the middle over the audio strip, the incident detail down the
+        # right edge at full height.  The side areas own all four corners.
+        self.queue_dock = self._dock("Alert queue  (F2)", "dock_queue", queue, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.detail_dock = self._dock("Incident  (F4)", "dock_detail", detail, Qt.DockWidgetArea.RightDockWidgetArea)
         self.supervisor_dock = self._dock("Supervisor  (F6)", "dock_supervisor", supervisor,
                                           Qt.DockWidgetArea.RightDockWidgetArea)
         self.waveform_dock = self._dock("Audio  (F5)", "dock_waveform", waveform,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(self.queue_dock, self.waveform_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.detail_dock, self.supervisor_dock)
         self.detail_dock.raise_()
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        for corner in (Qt.Corner.TopLeftCorner, Qt.Corner.BottomLeftCorner):
+            self.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        for corner in (Qt.Corner.TopRightCorner, Qt.Corner.BottomRightCorner):
+            self.setCorner(corner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.help = HelpOverlay(self)
         self.lock_overlay = None
         self.status = self.statusBar()
@@ -67,15 +73,15 @@ class ConsoleWindow(QMainWindow):
 
     def _apply_default_sizes(self) -> None:
         w, h = self.width(), self.height()
-        detail_w = int(w * 0.28)
-        self.resizeDocks([self.detail_dock], [detail_w], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.queue_dock], [int(h * 0.40)], Qt.Orientation.Vertical)
-        # The queue gets what its essential columns (time, age, location, type, rounds,
-        # state) need to be read without cutting; the audio strip takes the rest.
-        bottom_w = max(w - detail_w, 1)
-        queue_w = min(max(self.queue_dock.widget().sizeHint().width(), int(bottom_w * 0.55)), int(bottom_w * 0.75))
-        self.resizeDocks([self.queue_dock, self.waveform_dock], [queue_w, bottom_w - queue_w],
-                         Qt.Orientation.Horizontal)
+        # The detail column gets what its buttons need (at least 26 %), the map and audio at
+        # least what the audio controls need (at least 30 %), and the queue what its shown
+        # columns need to be read without cutting, within 34–45 % and what is left.
+        side_w = max(self.detail_dock.minimumSizeHint().width(), int(w * 0.26))
+        centre_w = max(self.waveform_dock.minimumSizeHint().width(), int(w * 0.30))
+        queue_w = min(max(self.queue_dock.widget().sizeHint().width(), int(w * 0.34)), int(w * 0.45),
+                      w - side_w - centre_w - 16)
+        self.resizeDocks([self.queue_dock, self.detail_dock], [queue_w, side_w], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.waveform_dock], [int(h * 0.36)], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

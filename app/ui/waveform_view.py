@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.console_services.clips import Clip
 from app.console_services.map_features import SHOOTER_COLOURS
@@ -64,9 +64,11 @@ class WaveformView(QWidget):
         self.fit_btn = QPushButton("Fit")
         self.fit_btn.setToolTip("Show the whole clip (0)")
         self.pos_label = QLabel("—")
-        self.pos_label.setMinimumWidth(170)
+        self.pos_label.setMinimumWidth(100)
         self.source_label = QLabel("")
         self.source_label.setObjectName("muted")
+        # May be cut in a narrow column (its full text is the tooltip); never widens the window.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
         for w in (self.play_btn, self.stop_btn, self.loop_btn, self.speed, self.zoom_in_btn, self.zoom_out_btn,
                   self.fit_btn, self.pos_label):
@@ -115,6 +117,7 @@ class WaveformView(QWidget):
             self.markers.append(line)
         self.playback.load(clip.samples, clip.rate_hz)
         self.source_label.setText(f"{clip.source} · {len(clip.markers_s)} shot markers")
+        self.source_label.setToolTip(self.source_label.text())
         self.fit()
 
     # ---- playhead --------------------------------------------------------------------------
