@@ -124,7 +124,7 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     clock = store.clock
     settings = None if screenshot else QSettings("Tocsin", "console")
     ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=clock,
-                            source_factory=demo_source_factory(site, rate_per_s=rate_per_s), settings=settings,
+                            source_factory=demo_source_factory(site, rate_per_s=rate_per_s, store=store), settings=settings,
                             training=training)
     ctl.model.load(dispatch.load_recent(history + 200))
     ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
