@@ -148,7 +148,9 @@ def test_spec_finds_the_cli_modules_that_are_imported_dynamically():
 
 
 def test_runtime_hook_points_app_paths_at_the_bundled_resources(monkeypatch, tmp_path):
-    monkeypatch.delenv("TOCSIN_RESOURCES", raising=False)
+    # setenv first so that monkeypatch records the original state and undoes what the hook sets
+    monkeypatch.setenv("TOCSIN_RESOURCES", "placeholder")
+    monkeypatch.delenv("TOCSIN_RESOURCES")
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     runpy.run_path(str(PKG / "rthook_tocsin.py"))
     assert os.environ["TOCSIN_RESOURCES"] == str(tmp_path / "resources")
