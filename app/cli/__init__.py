@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         # No subcommand: the console (or the headless demo where there is no display).
         args = parser.parse_args(["demo", *(argv or [])])
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a parsed command: user errors as one line and exit status 2, never a traceback."""
     try:
         return int(args.func(args) or 0)
     except CliError as exc:

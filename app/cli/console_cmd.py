@@ -79,13 +79,29 @@ def run(args: argparse.Namespace) -> int:
                         rate_per_s=args.rate, history=args.history, size=args.size)
 
 
+def qt_application():
+    """The console's QApplication (created once): shared GL contexts for QtWebEngine,
+    names for QSettings, and the dark theme."""
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.theme import apply_theme
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Tocsin")
+    app.setOrganizationName("Tocsin")
+    apply_theme(app)
+    return app
+
+
 def _run_console(*, training: bool, screenshot: str | None, after_s: float, user_id: str | None,
                  rate_per_s: float, history: int, size: str) -> int:
     t_start = time.perf_counter()
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QDialog
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QDialog
 
     from app.console_services.console_dispatch import ConsoleDispatch
     from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users, seed_history, training_db_path
@@ -94,13 +110,8 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     from app.ui.console_controller import ConsoleController
     from app.ui.live_source import demo_source_factory
     from app.ui.login_dialog import LoginDialog
-    from app.ui.theme import apply_theme
 
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Tocsin")
-    app.setOrganizationName("Tocsin")
-    apply_theme(app)
+    app = qt_application()
     # Training runs on its own new database file, never the real records.
     db_path = training_db_path()
     store = Store.open(db_path)

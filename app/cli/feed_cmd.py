@@ -281,13 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tocsin")
     register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except CliError as exc:
-        print(f"tocsin: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    from app.cli import run_command
+
+    return run_command(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

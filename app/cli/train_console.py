@@ -13,7 +13,7 @@ from app.cli import CliError
 
 def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: str | None,
                          screenshot: str | None, after_s: float, size: str) -> int:
-    from app.cli.console_cmd import _prepare_env, display_available
+    from app.cli.console_cmd import _prepare_env, display_available, qt_application
 
     if screenshot is None:
         ok, why = display_available()
@@ -23,22 +23,17 @@ def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: 
     t_start = time.perf_counter()
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QDialog
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QDialog
 
     from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users
     from app.dispatch import Users
     from app.feeds.scenario import DEFAULT_START_NS
     from app.store import ManualClock, Store, StoreError
     from app.ui.login_dialog import LoginDialog
-    from app.ui.theme import apply_theme
     from app.ui.training_mode import build_training_console
 
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Tocsin")
-    app.setOrganizationName("Tocsin")
-    apply_theme(app)
+    app = qt_application()
     store = Store.open(db, clock=ManualClock(DEFAULT_START_NS))
     users = Users(store)
     create_demo_users(users)
