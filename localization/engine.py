@@ -1,5 +1,8 @@
 """The engine's front door: pulses in, located and classified incidents out.
 
+Pulses that carry detector features (``Pulse.features``) also give each incident an
+audio verdict — ``Incident.gunfire_p`` and ``review_label`` (see ``localization.incidents``).
+
 The same ``Engine`` runs incrementally and over a whole file:
 
 * ``push(pulses, now_ns=None)`` adds pulses in any order and returns the incidents
@@ -21,6 +24,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from localization.association import AssociationParams, Associator, FoundShot, PulseBuffer
+from localization.audio.classify import pulse_logits
 from localization.incidents import IncidentParams, IncidentTracker
 from localization.propagation import speed_of_sound_mps
 from localization.solver import ellipse_from_cov, f2_quantile
@@ -187,7 +191,7 @@ class Engine:
         touched: dict[str, None] = {}
         for f in sorted(found, key=lambda f: f.fit.t0_s):
             shot = self._to_shot(f)
-            touched[self._tracker.add(shot)] = None
+            touched[self._tracker.add(shot, self._pulse_logits(f))] = None
             self.stats.shots += 1
         out = [self._tracker.snapshot(iid) for iid in touched]
         self.stats.incidents += sum(1 for inc in out if inc.revision == 0)
@@ -205,6 +209,12 @@ class Engine:
             self._buf = PulseBuffer()
             self._pulses.clear()
         return out
+
+    def _pulse_logits(self, f: FoundShot) -> np.ndarray | None:
+        """Gunfire log-odds of the shot's pulses that carry detector features (audio
+        classification of the incident); None when none do."""
+        feats = [dict(p.features) for p in (self._pulses[int(r)] for r in self._buf.ref[f.pulse_rows]) if p.features]
+        return pulse_logits(feats) if feats else None
 
     def _to_shot(self, f: FoundShot) -> Shot:
         refs = self._buf.ref[f.pulse_rows]

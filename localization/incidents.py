@@ -9,6 +9,13 @@ blocks apart separate: a shot joins an open incident when it is within
 (spatial clusters of shots), a moving shooter's speed and heading (a straight-line
 track that explains the shots far better than a fixed point), cadence tags and the
 kind.  It is a pure function, tested on its own.
+
+``audio_verdict`` adds what the pulses' audio says: when the sensors' detectors sent
+shape features with their pulses, the incident's gunfire probability (pulse shape over
+all sensors and rounds, and the cadence of the rounds — ``localization.audio.classify``)
+turns an incident below the gunfire threshold into ``possible_gunfire`` and marks a
+clearly non-gunfire one ``probable_fireworks`` / ``non_gunfire`` for review.  It is kept
+and emitted either way: the engine never drops an incident on the audio's word.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from localization.audio.classify import GUNFIRE_THRESHOLD, Verdict, verdict_from_logits
 from localization.geometry import bearing_deg
 from localization.types import Incident, Shot
 
@@ -190,6 +198,35 @@ def _mobile_track(xy: np.ndarray, t_s: np.ndarray, sig: np.ndarray, p: IncidentP
     return speed, float(bearing_deg(v[0], v[1]))
 
 
+@dataclass(frozen=True, slots=True)
+class AudioVerdict:
+    """What the audio changes on an incident: its kind, gunfire probability, review label, note."""
+
+    kind: str
+    gunfire_p: float
+    review_label: str | None
+    note: str
+
+
+def audio_verdict(kind: str, shots: list[Shot] | tuple[Shot, ...], pulse_logits: np.ndarray, *,
+                  height_m: float | None = None) -> AudioVerdict:
+    """Apply the audio classifier to an incident described as ``kind``.
+
+    ``pulse_logits``: the pulse model's gunfire log-odds of every pulse of the incident's
+    shots that carried detector features (``localization.audio.classify.pulse_logits``),
+    shape (n,), n ≥ 1.  ``height_m``: the source height above ground when it was measured
+    (the engine's 2-D solution assumes it, so it passes None).
+    """
+    times = [(s.t_ns - shots[0].t_ns) / 1e9 for s in shots]
+    v: Verdict = verdict_from_logits(pulse_logits, times, height_m=height_m)
+    review = v.label if v.label in ("probable_fireworks", "non_gunfire") else None
+    new_kind = kind if v.probability >= GUNFIRE_THRESHOLD else "possible_gunfire"
+    words = {"gunfire": "gunfire", "possible_gunfire": "possible gunfire",
+             "probable_fireworks": "probable fireworks — review", "non_gunfire": "not gunfire — review"}[v.label]
+    note = f"audio: gunfire probability {v.probability:.2f}, {words} ({'; '.join(v.reasons)})"
+    return AudioVerdict(new_kind, v.probability, review, note)
+
+
 class IncidentTracker:
     """Open incidents, their shots, and the grouping rule."""
 
@@ -197,6 +234,7 @@ class IncidentTracker:
         self.p = params
         self._open: dict[str, list[Shot]] = {}
         self._revision: dict[str, int] = {}
+        self._logits: dict[str, list[float]] = {}
         self._counter = 0
         self._prefix = id_prefix
 
@@ -204,8 +242,11 @@ class IncidentTracker:
     def open_ids(self) -> tuple[str, ...]:
         return tuple(self._open)
 
-    def add(self, shot: Shot) -> str:
-        """Put a shot into an incident (new or existing); returns the incident id."""
+    def add(self, shot: Shot, pulse_logits: np.ndarray | None = None) -> str:
+        """Put a shot into an incident (new or existing); returns the incident id.
+
+        ``pulse_logits``: gunfire log-odds of the shot's pulses that carried detector
+        features (see ``audio_verdict``); None or empty when none did."""
         best, best_d = None, math.inf
         for iid, shots in self._open.items():
             last = shots[-1].t_ns
@@ -222,6 +263,9 @@ class IncidentTracker:
             best = f"{self._prefix}-{self._counter:06d}"
             self._open[best] = []
             self._revision[best] = -1
+            self._logits[best] = []
+        if pulse_logits is not None:
+            self._logits[best].extend(float(v) for v in np.asarray(pulse_logits, float).reshape(-1))
         shots = self._open[best]
         shots.append(shot)
         shots.sort(key=lambda s: s.t_ns)
@@ -232,9 +276,13 @@ class IncidentTracker:
         shots = tuple(self._open[iid])
         d = describe(shots, self.p)
         self._revision[iid] += 1
+        kind, gunfire_p, review, notes = d.kind, None, None, ()
+        if self._logits[iid]:
+            a = audio_verdict(d.kind, shots, np.array(self._logits[iid]))
+            kind, gunfire_p, review, notes = a.kind, a.gunfire_p, a.review_label, (a.note,)
         return Incident(
             id=iid,
-            kind=d.kind,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
             tags=d.tags,  # type: ignore[arg-type]
             shots=shots,
             shooter_of_shot=d.shooter_of_shot,
@@ -244,6 +292,9 @@ class IncidentTracker:
             speed_mps=d.speed_mps,
             heading_deg=d.heading_deg,
             revision=self._revision[iid],
+            notes=notes,
+            gunfire_p=gunfire_p,
+            review_label=review,  # type: ignore[arg-type]
         )
 
     def close_before(self, t_ns: int) -> list[str]:
@@ -252,4 +303,5 @@ class IncidentTracker:
         for iid in done:
             del self._open[iid]
             del self._revision[iid]
+            del self._logits[iid]
         return done

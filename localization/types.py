@@ -14,6 +14,9 @@ IncidentTag = Literal["multiple_shooters", "mobile_shooter", "full_auto", "high_
 
 INCIDENT_KINDS: tuple[str, ...] = ("single_gunshot", "multiple_gunshots", "possible_gunfire")
 INCIDENT_TAGS: tuple[str, ...] = ("multiple_shooters", "mobile_shooter", "full_auto", "high_capacity")
+ReviewLabel = Literal["probable_fireworks", "non_gunfire"]
+#: What a reviewer is asked to check on an incident the audio says is clearly not gunfire.
+REVIEW_LABELS: tuple[str, ...] = ("probable_fireworks", "non_gunfire")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,14 @@ class Incident:
     ``shooter_of_shot[i]`` is the shooter index (0-based, in order of first shot) of
     ``shots[i]``; shots are in time order.  ``revision`` counts updates: a streaming
     engine emits the same ``id`` again with a higher revision as rounds arrive.
+
+    ``gunfire_p`` is the audio classifier's probability (0–1) that the incident is
+    gunfire, from the shape of its pulses (``Pulse.features``), the cadence of its rounds
+    and the source height; None when no pulse carried detector features.  Below the
+    gunfire threshold the kind is ``possible_gunfire``.  ``review_label`` marks an incident
+    the audio says is clearly not gunfire — ``probable_fireworks`` or ``non_gunfire``
+    (``REVIEW_LABELS``) — kept and emitted for a person to review, never dropped; None
+    otherwise.
     """
 
     id: str
@@ -96,6 +107,8 @@ class Incident:
     heading_deg: float | None = None
     revision: int = 0
     notes: tuple[str, ...] = field(default=())
+    gunfire_p: float | None = None
+    review_label: ReviewLabel | None = None
 
     @property
     def rounds(self) -> int:

@@ -52,6 +52,26 @@ def test_local_frame_output_fields(tmp_path, scenario, capsys):
     sh = inc["shots"][0]
     assert set(sh) == {"t_ns", "x_m", "y_m", "err95_m", "shooter", "sensors"}
     assert inc["speed_mps"] is None and inc["heading_deg"] is None
+    assert inc["gunfire_p"] is None and inc["review_label"] is None  # no detector features given
+
+
+def test_detector_features_give_an_audio_verdict(tmp_path, scenario, capsys):
+    """Pulses as ``tocsin detect`` writes them (flat feature keys): decoy-like shapes make the
+    incident possible_gunfire marked for review, still emitted."""
+    from localization.audio.training import simulate_incident
+
+    sensors, sim = scenario
+    pul, sen = write_local(tmp_path, sensors, sim)
+    feats = simulate_incident("balloon_pop", 1).pulse_features
+    rows = [json.loads(line) for line in pul.read_text().splitlines()]
+    for k, r in enumerate(rows):
+        r.update({n: round(v, 4) for n, v in feats[k % len(feats)].items()}, gunfire_p=0.01)
+    pul.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["locate", str(pul), "--sensors", str(sen)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(out) == 1
+    assert out[0]["kind"] == "possible_gunfire" and out[0]["review_label"] == "non_gunfire"
+    assert 0.0 <= out[0]["gunfire_p"] < 0.2 and out[0]["rounds"] >= 2
 
 
 def test_inline_positions_make_sensors_optional(tmp_path, scenario, capsys):

@@ -5,8 +5,12 @@ The batch contract used by analysts and outside checks — keep it stable.
 * SENSORS.csv: header ``id,lat,lon[,alt_m]`` or ``id,x_m,y_m[,z_m]``.
 * PULSES.jsonl: one JSON object a line with ``sensor`` and ``t_ns`` (int, UTC ns) or ``t``
   (ISO-8601 UTC); optional inline position (``lat,lon,alt_m`` or ``x_m,y_m,z_m``),
-  ``snr_db``, ``peak_db``, ``id``; unknown fields are ignored; any order.
-* Output: JSON Lines, one incident a line (see ``incident_to_json``).
+  ``snr_db``, ``peak_db``, ``id``; the detector's shape features as ``tocsin detect`` writes
+  them (``rise_time_ms``, ``centroid_hz`` … — ``localization.audio.FEATURE_NAMES``), which
+  give each incident an audio verdict; unknown fields are ignored; any order.
+* Output: JSON Lines, one incident a line (see ``incident_to_json``); ``gunfire_p`` and
+  ``review_label`` (``probable_fireworks`` / ``non_gunfire``) are null when no pulse
+  carried detector features.
 * A bad line is reported on stderr with its line number and reason; the rest is
   processed; exit status 2 if anything was rejected.  ``--strict`` stops at the first.
 """
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localization import EngineConfig, LocalFrame, Pulse, Sensor, locate_batch
+from localization.audio.features import FEATURE_NAMES
 from localization.types import Incident
 
 from app.cli import CliError
@@ -136,7 +141,9 @@ def parse_pulse(line: str, known: dict[str, tuple], frame: Frame) -> Pulse:
     snr = _opt_float(obj, "snr_db")
     peak = _opt_float(obj, "peak_db")
     pid = obj.get("id")
-    return Pulse(sensor=sid, t_ns=int(t), snr_db=snr, peak_db=peak, id=None if pid is None else str(pid))
+    features = tuple((name, v) for name in FEATURE_NAMES if (v := _opt_float(obj, name)) is not None)
+    return Pulse(sensor=sid, t_ns=int(t), snr_db=snr, peak_db=peak, id=None if pid is None else str(pid),
+                 features=features)
 
 
 def _xyzish(p: tuple) -> tuple[float, float, float]:
@@ -216,6 +223,8 @@ def incident_to_json(inc: Incident, frame: LocalFrame | None) -> dict:
         "speed_mps": None if inc.speed_mps is None else round(inc.speed_mps, 2),
         "heading_deg": None if inc.heading_deg is None else round(inc.heading_deg, 1),
         "shots": shots,
+        "gunfire_p": None if inc.gunfire_p is None else round(inc.gunfire_p, 4),
+        "review_label": inc.review_label,
     }
 
 

@@ -165,6 +165,23 @@ def classify_incident(pulse_features: Sequence[Mapping[str, float]], shot_times_
     """
     m = model or default_model()
     logits = m.pulse.logit(np.array([pulse_vector(f) for f in pulse_features])) if pulse_features else np.zeros(0)
+    return verdict_from_logits(logits, shot_times_s, height_m=height_m, model=m)
+
+
+def pulse_logits(pulse_features: Sequence[Mapping[str, float]], model: GunfireModel | None = None) -> np.ndarray:
+    """The pulse model's log-odds of gunfire for each pulse; shape (n,).  Computed once per
+    pulse, they let a growing incident be re-classified without re-reading its pulses."""
+    m = model or default_model()
+    if not pulse_features:
+        return np.zeros(0)
+    return m.pulse.logit(np.array([pulse_vector(f) for f in pulse_features]))
+
+
+def verdict_from_logits(logits: Sequence[float] | np.ndarray, shot_times_s: Sequence[float], *,
+                        height_m: float | None = None, model: GunfireModel | None = None) -> Verdict:
+    """``classify_incident`` from the pulses' log-odds (``pulse_logits``) instead of their features."""
+    m = model or default_model()
+    logits = np.asarray(logits, float).reshape(-1)
     v = incident_vector(logits, shot_times_s, height_m)
     p = float(m.incident.proba(v)[0])
     reasons = [f"pulse shape log-odds mean {v[0]:+.1f} over {len(logits)} pulses", f"{len(shot_times_s)} rounds"]
