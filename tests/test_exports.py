@@ -164,3 +164,30 @@ def test_csv_round_trips_through_history_import(store, tmp_path):
                                                                        d["start_ns"] // 10**9)
         assert r.lat == pytest.approx(d["lat"], abs=1e-9) and r.disposition == d["disposition"]
     other.close_all()
+
+
+def test_fireworks_review_label_reaches_cap_and_eido(store):
+    import dataclasses
+
+    fw = dataclasses.replace(sample_incident("F1", rounds=9), kind="possible_gunfire", gunfire_p=0.06,
+                             review_label="probable_fireworks")
+    res = store.record_incident(fw, FRAME, address="305 Birch St")
+    doc = incident_document(store, store.get_incident(res.incident_id), public=False)
+    assert doc["gunfire_p"] == pytest.approx(0.06) and doc["review_label"] == "probable_fireworks"
+    xml = _cap(doc)
+    assert validate_cap(xml) == []
+    info = ET.fromstring(xml).find("cap:info", NS)
+    assert info.findtext("cap:event", namespaces=NS) == "Possible gunfire"
+    assert info.findtext("cap:certainty", namespaces=NS) == "Unlikely"
+    assert "probable fireworks, under review" in info.findtext("cap:headline", namespaces=NS)
+    params = {p.findtext("cap:valueName", namespaces=NS): p.findtext("cap:value", namespaces=NS)
+              for p in info.findall("cap:parameter", NS)}
+    assert params["reviewLabel"] == "probable_fireworks" and params["gunfireProbability"] == "0.06"
+    obj = to_eido(doc, agency_id="port-tocsin", agency_name="Port Tocsin PD", type_code="SHOTS", priority=1)
+    assert validate_eido(obj) == []
+    assert obj["additionalDataComponent"]["reviewLabel"] == "probable_fireworks"
+    assert "probable fireworks — under review" in obj["notesComponent"][0]["noteText"]
+    # an incident without audio carries neither parameter
+    plain = {p.findtext("cap:valueName", namespaces=NS)
+             for p in ET.fromstring(_cap(_doc(store))).find("cap:info", NS).findall("cap:parameter", NS)}
+    assert "reviewLabel" not in plain and "gunfireProbability" not in plain

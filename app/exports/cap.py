@@ -20,6 +20,15 @@ _EVENT = {"multiple_gunshots": "Multiple gunshots", "single_gunshot": "Single gu
           "possible_gunfire": "Possible gunfire"}
 
 
+_REVIEW = {"probable_fireworks": "probable fireworks", "non_gunfire": "probably not gunfire"}
+
+
+def _review_words(doc: dict) -> str:
+    """" — probable fireworks, under review" when the audio marked the incident for review."""
+    label = doc.get("review_label")
+    return f" — {_REVIEW.get(label, str(label).replace('_', ' '))}, under review" if label else ""
+
+
 def identifier_for(doc: dict, agency_id: str, revision: int | None = None) -> str:
     return f"tocsin-{agency_id}-{_safe(doc['uid'])}-r{revision or doc['revision']}"
 
@@ -61,20 +70,23 @@ def to_cap(doc: dict, *, agency_id: str, agency_name: str, type_code: str, sende
     sub(info, "event", _EVENT[doc["kind"]])
     sub(info, "urgency", "Immediate" if doc["status"] != "closed" else "Past")
     sub(info, "severity", _SEVERITY[doc["kind"]])
-    sub(info, "certainty", _CERTAINTY[doc["kind"]])
+    sub(info, "certainty", "Unlikely" if doc.get("review_label") else _CERTAINTY[doc["kind"]])
     code = sub(info, "eventCode")
     sub(code, "valueName", "CAD")
     sub(code, "value", type_code)
     sub(info, "effective", doc["start"])
     sub(info, "senderName", agency_name)
     where = doc["address"] or (f"{doc['lat']:.5f}, {doc['lon']:.5f}" if doc["lat"] is not None else "location pending")
-    sub(info, "headline", f"{_EVENT[doc['kind']]} ({doc['rounds']} round{'s' if doc['rounds'] != 1 else ''}) — {where}")
+    sub(info, "headline", f"{_EVENT[doc['kind']]} ({doc['rounds']} round{'s' if doc['rounds'] != 1 else ''})"
+                          f"{_review_words(doc)} — {where}")
     sub(info, "description", f"Acoustic detection of {doc['rounds']} round(s) starting {doc['start']}; "
                              + (f"location uncertainty {doc['err95_m']:.0f} m (95 %). " if doc["err95_m"] is not None
                                 else "location uncertainty not recorded. ") + f"Incident {doc['uid']}, "
                              f"revision {doc['revision']}.")
     for name, value in (("incidentId", doc["uid"]), ("rounds", doc["rounds"]), ("shooters", doc["shooters"]),
-                        ("revision", doc["revision"]), ("err95_m", doc["err95_m"]), ("tags", ",".join(doc["tags"]))):
+                        ("revision", doc["revision"]), ("err95_m", doc["err95_m"]), ("tags", ",".join(doc["tags"])),
+                        ("gunfireProbability", None if doc.get("gunfire_p") is None else f"{doc['gunfire_p']:.2f}"),
+                        ("reviewLabel", doc.get("review_label"))):
         if value not in (None, ""):
             p = sub(info, "parameter")
             sub(p, "valueName", name)

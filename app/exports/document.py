@@ -36,6 +36,7 @@ def incident_document(store: Store, detail: IncidentDetail, *, public: bool) -> 
         "tags": list(inc.tags), "start": ns_to_iso(inc.start_ns), "start_ns": inc.start_ns,
         "end_ns": inc.end_ns, "rounds": inc.rounds, "shooters": inc.shooters, "lat": inc.lat, "lon": inc.lon,
         "err95_m": inc.err95_m, "address": inc.address, "status": inc.status, "disposition": inc.disposition,
+        "gunfire_p": inc.gunfire_p, "review_label": inc.review_label,
         "revision": inc.current_revision, "revision_count": len(detail.revisions),
         "updated": ns_to_iso(inc.updated_ns), "created": ns_to_iso(inc.created_ns),
         "previous_revision_created": ns_to_iso(detail.revisions[-2].created_ns) if len(detail.revisions) > 1 else None,

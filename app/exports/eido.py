@@ -46,11 +46,14 @@ def to_eido(doc: dict, *, agency_id: str, agency_name: str, type_code: str, prio
         "agencyComponent": [{"agencyIdentifier": agency_id, "agencyName": agency_name}],
         "emergencyResourceComponent": [{"resourceIdentifier": u} for u in doc["units"]],
         "dispatchComponent": [{"cadIncidentNumber": c} for c in doc["cad_numbers"]],
-        "notesComponent": [{"noteText": f"{doc['rounds']} round(s), {doc['kind'].replace('_', ' ')}; revision "
-                                        f"{doc['revision']} of the record"}],
+        "notesComponent": [{"noteText": f"{doc['rounds']} round(s), {doc['kind'].replace('_', ' ')}"
+                                        + (f", {doc['review_label'].replace('_', ' ')} — under review"
+                                           if doc.get("review_label") else "")
+                                        + f"; revision {doc['revision']} of the record"}],
         "additionalDataComponent": {
             "rounds": doc["rounds"], "shooters": doc["shooters"], "kind": doc["kind"], "tags": doc["tags"],
-            "revision": doc["revision"],
+            "revision": doc["revision"], "gunfireProbability": doc.get("gunfire_p"),
+            "reviewLabel": doc.get("review_label"),
             "shots": [{k: v for k, v in s.items() if k != "t_ns"} for s in doc["shots"]],
         },
     }

@@ -3,6 +3,8 @@
 An incident's ``incidents`` row is the *current view* used for fast listing; the truth
 is ``incident_revisions``: every change — a later engine revision, a reclassification,
 a moved location, a new round count — appends a revision with who, when and why.
+An engine revision whose audio verdict (kind, ``gunfire_p`` band, ``review_label``)
+differs from the previous one says so in its reason ("engine reclassified …").
 """
 from __future__ import annotations
 
@@ -21,13 +23,13 @@ from app.store.records import (
     Revision,
 )
 from localization.geometry import LocalFrame
-from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, Ellipse, Incident, Shot
+from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, REVIEW_LABELS, Ellipse, Incident, Shot
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.store.store import Store
 
 _CURRENT_COLS = ("kind", "tags", "start_ns", "end_ns", "rounds", "shooters", "x_m", "y_m", "lat", "lon",
-                 "err95_m", "address")
+                 "err95_m", "address", "gunfire_p", "review_label")
 
 
 def _finite(name: str, v: float | None, *, allow_none: bool = False) -> None:
@@ -54,6 +56,22 @@ def _incident_payload(inc: Incident) -> dict:
     }
 
 
+def _verdict_words(kind: str, review_label: str | None, gunfire_p: float | None) -> str:
+    words = kind.replace("_", " ") + (f", {review_label.replace('_', ' ')} — review" if review_label else "")
+    return words + (f" (gunfire probability {gunfire_p:.2f})" if gunfire_p is not None else "")
+
+
+def _reclassified(row: sqlite3.Row, inc: Incident) -> str | None:
+    """The reason of an engine revision that changes the audio verdict, else None."""
+    was_gunfire = row["gunfire_p"] is not None and row["gunfire_p"] >= 0.5
+    is_gunfire = inc.gunfire_p is not None and inc.gunfire_p >= 0.5
+    if row["kind"] == inc.kind and row["review_label"] == inc.review_label and (
+            row["gunfire_p"] is None) == (inc.gunfire_p is None) and was_gunfire == is_gunfire:
+        return None
+    return (f"engine reclassified: {_verdict_words(row['kind'], row['review_label'], row['gunfire_p'])} → "
+            f"{_verdict_words(inc.kind, inc.review_label, inc.gunfire_p)} (engine revision {inc.revision})")
+
+
 class IncidentRecords:
     """Incident methods of ``Store`` (kept apart so each file holds one concept)."""
 
@@ -76,6 +94,11 @@ class IncidentRecords:
             _finite(f"incident {name}", getattr(inc, name))
         if inc.err95_m < 0:
             raise ValidationError(f"incident err95_m must be ≥ 0, got {inc.err95_m}")
+        if inc.gunfire_p is not None and not (math.isfinite(inc.gunfire_p) and 0.0 <= inc.gunfire_p <= 1.0):
+            raise ValidationError(f"incident gunfire_p must be between 0 and 1, got {inc.gunfire_p!r}")
+        if inc.review_label is not None and inc.review_label not in REVIEW_LABELS:
+            raise ValidationError(f"incident review_label must be one of {', '.join(REVIEW_LABELS)} or None, "
+                                  f"got {inc.review_label!r}")
         for i, s in enumerate(inc.shots):
             for name in ("x_m", "y_m", "err95_m"):
                 _finite(f"shot {i} {name}", getattr(s, name))
@@ -109,10 +132,12 @@ class IncidentRecords:
             "end_ns": incident.end_ns, "rounds": incident.rounds, "shooters": max(incident.shooters, 1),
             "x_m": float(incident.x_m), "y_m": float(incident.y_m), "lat": lat, "lon": lon,
             "err95_m": float(incident.err95_m), "address": address,
+            "gunfire_p": None if incident.gunfire_p is None else float(incident.gunfire_p),
+            "review_label": incident.review_label,
         }
         with self.transaction() as conn:
-            row = conn.execute("SELECT id, current_revision, engine_revision FROM incidents WHERE uid = ?",
-                               (uid,)).fetchone()
+            row = conn.execute("SELECT id, current_revision, engine_revision, kind, review_label, gunfire_p "
+                               "FROM incidents WHERE uid = ?", (uid,)).fetchone()
             if row is not None and row["engine_revision"] is not None and incident.revision <= row["engine_revision"]:
                 return RecordResult(row["id"], row["current_revision"], created=False, changed=False)
             if row is None:
@@ -133,14 +158,15 @@ class IncidentRecords:
                     (now, revision, incident.revision, *fields.values(), incident_id),
                 )
             why = reason or (f"engine located incident (engine revision {incident.revision})" if revision == 1
-                             else f"engine update (engine revision {incident.revision})")
+                             else _reclassified(row, incident) or f"engine update (engine revision {incident.revision})")
             rev_id = self._insert_revision(conn, incident_id, revision, incident.revision, now, actor, why, fields,
                                            _incident_payload(incident), incident.speed_mps, incident.heading_deg)
             self._insert_shots(conn, rev_id, incident, frame)
             self.audit(conn, actor=actor, action="incident.create" if revision == 1 else "incident.revise",
                        entity="incident", entity_id=incident_id, t_ns=now,
                        details={"uid": uid, "revision": revision, "reason": why, "kind": incident.kind,
-                                "rounds": incident.rounds, "x_m": fields["x_m"], "y_m": fields["y_m"]})
+                                "rounds": incident.rounds, "x_m": fields["x_m"], "y_m": fields["y_m"],
+                                "gunfire_p": fields["gunfire_p"], "review_label": incident.review_label})
         return RecordResult(incident_id, revision, created=(revision == 1), changed=True)
 
     @staticmethod
@@ -230,7 +256,8 @@ class IncidentRecords:
                 for r in buf:
                     fields = {"kind": r.kind, "tags": "", "start_ns": r.start_ns, "end_ns": r.start_ns,
                               "rounds": r.rounds, "shooters": 1, "x_m": None, "y_m": None, "lat": r.lat,
-                              "lon": r.lon, "err95_m": None, "address": r.address}
+                              "lon": r.lon, "err95_m": None, "address": r.address, "gunfire_p": None,
+                              "review_label": None}
                     cur = conn.execute(
                         "INSERT OR IGNORE INTO incidents (uid, source, exercise, created_ns, updated_ns, current_revision, "
                         "status, disposition, " + ", ".join(_CURRENT_COLS) + ") VALUES (?, 'import', 0, ?, ?, 1, 'closed', ?, "
@@ -280,7 +307,8 @@ class IncidentRecords:
                      actor=r["actor"], reason=r["reason"], kind=r["kind"],
                      tags=tuple(t for t in r["tags"].split(",") if t), start_ns=r["start_ns"], end_ns=r["end_ns"],
                      rounds=r["rounds"], shooters=r["shooters"], x_m=r["x_m"], y_m=r["y_m"], lat=r["lat"],
-                     lon=r["lon"], err95_m=r["err95_m"], address=r["address"], payload=json.loads(r["payload"]))
+                     lon=r["lon"], err95_m=r["err95_m"], address=r["address"], payload=json.loads(r["payload"]),
+                     gunfire_p=r["gunfire_p"], review_label=r["review_label"])
             for r in conn.execute("SELECT * FROM incident_revisions WHERE incident_id = ? ORDER BY revision",
                                   (incident_id,)))
 
@@ -332,7 +360,8 @@ class IncidentRecords:
                         y_m=row["y_m"] if row["y_m"] is not None else shots[0].y_m,
                         err95_m=row["err95_m"] if row["err95_m"] is not None else shots[0].err95_m,
                         speed_mps=payload.get("speed_mps"), heading_deg=payload.get("heading_deg"),
-                        revision=rev["engine_revision"] or 0, notes=tuple(payload.get("notes", ())))
+                        revision=rev["engine_revision"] or 0, notes=tuple(payload.get("notes", ())),
+                        gunfire_p=row["gunfire_p"], review_label=row["review_label"])
 
     def list_incidents(self: Store, query: IncidentQuery | None = None, *, limit: int = 100, offset: int = 0,
                        before: tuple[int, int] | None = None) -> list[IncidentRow]:

@@ -9,7 +9,10 @@ from app.store.schema import STATUSES
 
 @dataclass(frozen=True, slots=True)
 class IncidentRow:
-    """The current view of one incident (its latest revision plus workflow state)."""
+    """The current view of one incident (its latest revision plus workflow state).
+
+    ``gunfire_p`` / ``review_label``: the audio verdict (``localization.types.Incident``);
+    None when the engine had no detector features or the incident was imported."""
 
     id: int
     uid: str
@@ -33,6 +36,8 @@ class IncidentRow:
     current_revision: int
     created_ns: int
     updated_ns: int
+    gunfire_p: float | None = None
+    review_label: str | None = None
 
     @classmethod
     def from_sql(cls, r: Any) -> IncidentRow:
@@ -43,6 +48,7 @@ class IncidentRow:
             err95_m=r["err95_m"], address=r["address"], status=r["status"], disposition=r["disposition"],
             legal_hold=bool(r["legal_hold"]), current_revision=r["current_revision"],
             created_ns=r["created_ns"], updated_ns=r["updated_ns"],
+            gunfire_p=r["gunfire_p"], review_label=r["review_label"],
         )
 
 
@@ -68,6 +74,8 @@ class Revision:
     err95_m: float | None
     address: str | None
     payload: dict
+    gunfire_p: float | None = None
+    review_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

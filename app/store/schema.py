@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.store.errors import SchemaError
+from localization.types import REVIEW_LABELS
 
 ROLES: tuple[str, ...] = ("dispatcher", "supervisor", "analyst", "trainer", "admin")
 STATUSES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "on_scene", "closed")
@@ -299,6 +300,14 @@ CREATE TABLE legal_holds (
 """
 
 
+_V3_AUDIO_VERDICT = f"""
+ALTER TABLE incidents ADD COLUMN gunfire_p REAL CHECK (gunfire_p IS NULL OR (gunfire_p >= 0 AND gunfire_p <= 1));
+ALTER TABLE incidents ADD COLUMN review_label TEXT CHECK (review_label IS NULL OR review_label IN {_in(REVIEW_LABELS)});
+ALTER TABLE incident_revisions ADD COLUMN gunfire_p REAL;
+ALTER TABLE incident_revisions ADD COLUMN review_label TEXT;
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -310,6 +319,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "records: sensors, pulses, incidents with immutable revisions, shots, audio, audit log", _V1_RECORDS),
     Migration(2, "dispatch workflow: users, sessions, alerts, acknowledgments, CAD, units, calls, EMS, "
                  "dispositions, missed reports, releases, legal holds", _V2_WORKFLOW),
+    Migration(3, "audio verdict on incidents and revisions: gunfire probability and review label", _V3_AUDIO_VERDICT),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
