@@ -85,3 +85,24 @@ def test_escalated_rows_are_coloured_and_labelled(setup):
     assert idx.data() == "ESCALATED"
     assert idx.data(Role.ESCALATED) is True
     assert model.index(0, Col.TIME).data(Qt.ItemDataRole.BackgroundRole).name() == "#5a0b1c"
+
+
+def test_incident_marked_probable_fireworks_stays_in_the_queue_and_says_review(setup):
+    import dataclasses
+
+    from app.console_services.readout import readout
+
+    clock, d, model = setup
+    inc = dataclasses.replace(incidents(1, clock, rounds=9)[0], kind="possible_gunfire", gunfire_p=0.05,
+                              review_label="probable_fireworks",
+                              notes=("audio: gunfire probability 0.05, probable fireworks — review (…)",))
+    rec, _ = ingest(d, inc)
+    assert rec.incident.review_label == "probable_fireworks"   # through the store and back
+    model.add_or_update(rec)
+    assert model.rowCount() == 1 and rec.state == "new"       # the alert is kept, unacknowledged
+    row = model.index(0, Col.TYPE)
+    assert model.data(row) == "Possible · fireworks?"
+    assert "probable fireworks — review" in model.data(row, Qt.ItemDataRole.ToolTipRole)
+    text = readout(rec.incident, location_words="305 Birch St", near_words=None, reported_ns=rec.reported_ns,
+                   now_ns=rec.reported_ns)
+    assert text.startswith("Possible gunfire — probable fireworks, review, 9 rounds")

@@ -14,7 +14,7 @@ from localization.geometry import LocalFrame, compass_point
 from localization.types import Ellipse, Incident, Sensor
 
 from app.console_services.alert_record import AlertRecord
-from app.console_services.readout import KIND_WORDS
+from app.console_services.readout import kind_words
 
 SHOOTER_COLOURS = ("#ff4d4d", "#38b6ff", "#ffd21f", "#c77dff", "#5ee07a", "#ff8c42")
 
@@ -62,7 +62,8 @@ def incident_feature(rec: AlertRecord, frame: LocalFrame) -> dict:
         "id": inc.id,
         "ll": [round(rec.lat_deg, 7), round(rec.lon_deg, 7)],
         "kind": inc.kind,
-        "title": f"{KIND_WORDS.get(inc.kind, inc.kind)} · {inc.rounds} rd",
+        "title": f"{kind_words(inc)} · {inc.rounds} rd",
+        "review": inc.review_label,
         "where": rec.location_words,
         "state": rec.state,
         "escalated": rec.escalated,

@@ -2,6 +2,9 @@
 
     "Multiple gunshots, 5 rounds, single shooter, in front of 123 Main St,
      near Main St & 4th Ave, 21:14:07 (52 s ago)"
+
+An incident the audio marked for review keeps its alert and says so up front:
+"Possible gunfire — probable fireworks, review, 14 rounds, …".
 """
 from __future__ import annotations
 
@@ -16,12 +19,29 @@ KIND_WORDS = {
     "possible_gunfire": "Possible gunfire",
 }
 KIND_SHORT = {"single_gunshot": "Single", "multiple_gunshots": "Multiple", "possible_gunfire": "Possible"}
+REVIEW_WORDS = {"probable_fireworks": "probable fireworks, review", "non_gunfire": "probably not gunfire, review"}
+REVIEW_SHORT = {"probable_fireworks": "fireworks?", "non_gunfire": "not gunfire?"}
 TAG_WORDS = {
     "multiple_shooters": "multiple shooters",
     "mobile_shooter": "mobile",
     "full_auto": "full-auto",
     "high_capacity": "high capacity",
 }
+
+
+def kind_words(incident: Incident) -> str:
+    """"Multiple gunshots", or "Possible gunfire — probable fireworks, review" when the audio
+    marked the incident for review."""
+    words = KIND_WORDS.get(incident.kind, incident.kind)
+    label = getattr(incident, "review_label", None)
+    return f"{words} — {REVIEW_WORDS.get(label, label)}" if label else words
+
+
+def kind_short(incident: Incident) -> str:
+    """The queue's Type cell: "Multiple", "Possible · fireworks?"."""
+    short = KIND_SHORT.get(incident.kind, incident.kind)
+    label = getattr(incident, "review_label", None)
+    return f"{short} · {REVIEW_SHORT.get(label, label)}" if label else short
 
 
 def format_age(seconds: float) -> str:
@@ -71,7 +91,7 @@ def readout(
     tz: tzinfo | None = None,
 ) -> str:
     """The one-line radio read-out for an incident."""
-    parts = [KIND_WORDS.get(incident.kind, incident.kind)]
+    parts = [kind_words(incident)]
     n = incident.rounds
     parts.append(f"{n} round" + ("" if n == 1 else "s"))
     shooters = incident.shooters

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from app.console_services.alert_record import STATE_WORDS, STATES, AlertRecord
-from app.console_services.readout import KIND_SHORT, clock_time, format_age, tag_words
+from app.console_services.readout import clock_time, format_age, kind_short, tag_words
 
 
 class Col(IntEnum):
@@ -167,7 +167,8 @@ class AlertQueueModel(QAbstractTableModel):
             return min(1.0, rec.ack_wait_s(self._clock.now_ns()) / max(self.ack_timeout_s, 1e-9))
         if role == Qt.ItemDataRole.ToolTipRole:
             near = f"\nnear {rec.near_words}" if rec.near_words else ""
-            return f"{rec.incident_id} rev {rec.incident.revision}\n{rec.location_words}{near}"
+            audio = "".join(f"\n{n}" for n in rec.incident.notes if n.startswith("audio:"))
+            return f"{rec.incident_id} rev {rec.incident.revision}\n{rec.location_words}{near}{audio}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == Col.TYPE:
                 return QColor(KIND_COLOURS.get(rec.incident.kind, "#ffffff"))
@@ -200,7 +201,7 @@ class AlertQueueModel(QAbstractTableModel):
         if col == Col.LOCATION:
             return rec.location_words
         if col == Col.TYPE:
-            return KIND_SHORT.get(rec.incident.kind, rec.incident.kind)
+            return kind_short(rec.incident)
         if col == Col.ROUNDS:
             return rec.incident.rounds
         if col == Col.TAGS:
