@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.detect_cmd",
     "app.cli.feed_cmd",
     "app.cli.console_cmd",
+    "app.cli.config_cmd",
     "app.cli.db_cmd",
     "app.cli.import_cmd",
     "app.cli.report_cmd",

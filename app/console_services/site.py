@@ -86,22 +86,42 @@ def demo_site() -> ConsoleSite:
     """The Port Tocsin demo city (``app.geo``) with its agency profile; the generated grid
     stand-in only when the demo city files are missing."""
     try:
-        from app.geo import AddressLocator, load_democity
+        from app.geo import load_democity
 
         city = load_democity()
     except (ImportError, OSError, KeyError, ValueError):
         return fallback_site()
+    return site_from_city(city, load_agency("port-tocsin"), short_name="PTPD")
+
+
+def agency_site(gis_dir: str | Path, agency: AgencyProfile) -> ConsoleSite:
+    """A real deployment's site: the agency's GIS directory (``app.geo.site_dir``) and
+    profile.  Raises ``ValidationError`` naming the file when the layers do not load."""
+    from app.geo.site_dir import load_site_dir
+
+    city = load_site_dir(gis_dir)
+    words = [w for w in agency.name.replace("-", " ").split() if w[:1].isalpha()]
+    short = "".join(w[0] for w in words).upper()[:6] or agency.id.upper()[:6]
+    return site_from_city(city, agency, short_name=short, strict=True)
+
+
+def site_from_city(city, agency: AgencyProfile, *, short_name: str, strict: bool = False) -> ConsoleSite:
+    """The console's site from a loaded GIS directory (``DemoCity`` shape).  ``strict``:
+    the address locator must load (a real site); else a frame locator stands in."""
+    from app.geo import AddressLocator
+
     layers = []
     for name in ("parcels", "streets", "landmarks"):
         try:
             layers.append((name, json.loads(city.path(name).read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             continue
-    agency = load_agency("port-tocsin")
     try:
         locator = AddressLocator(city.layers())
     except Exception:  # noqa: BLE001 - the frame locator still says where, in metres
+        if strict:
+            raise
         locator = None
-    site = ConsoleSite(city.name, city.frame, list(city.sensors), layers, agency, locator, short_name="PTPD")
+    site = ConsoleSite(city.name, city.frame, list(city.sensors), layers, agency, locator, short_name=short_name)
     site.coverage_lonlat = list(city.coverage_lonlat)
     return site
