@@ -1,16 +1,28 @@
 """Audio clip for an incident: shots ±1 s (the industry convention), with shot markers.
 
-Uses the ``app.audio`` incident-clip service when it is available; otherwise renders a
-stand-in: a seeded noise floor with a decaying muzzle-blast impulse and its echo at each
-shot time, so the waveform, markers and playback can be exercised before real audio.
+Plays the incident's real sensor clip when the store has one (written for live incidents
+by ``app.audio.live_clips``; the first registered clip is the best sensor's), its markers
+from the clip manifest and its SHA-256 checked against the record.  Otherwise it renders
+a stand-in: a seeded noise floor with a decaying muzzle-blast impulse and its echo at
+each shot time, so the waveform, markers and playback can be exercised before real audio.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from localization.types import Incident
+
+if TYPE_CHECKING:  # pragma: no cover
+    from app.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,64 @@ def synthetic_clip(incident: Incident, rate_hz: int = 16_000) -> Clip:
     return Clip(x, rate_hz, start_ns, tuple(markers), tuple(incident.shooter_of_shot), "synthetic stand-in")
 
 
-def clip_for(incident: Incident) -> Clip:
+def stored_clip(incident: Incident, store: Store) -> Clip | None:
+    """The incident's recorded sensor clip (the best sensor's), or None when it has none
+    or the file is gone.  A file that no longer matches its recorded SHA-256 still plays,
+    but says so in ``source``."""
+    from app.store import NotFoundError
+
+    try:
+        rows = store.get_incident(store.incident_id_for(incident.id)).audio_clips
+    except NotFoundError:
+        return None
+    for row in rows:
+        path = Path(row["path"])
+        if not path.is_file():
+            continue
+        import soundfile as sf
+
+        try:
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except (RuntimeError, OSError) as exc:  # soundfile raises RuntimeError subclasses
+            log.warning("audio clip %s unreadable: %s", path, exc)
+            continue
+        intact = hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]
+        start_ns = int(row["start_ns"]) if row["start_ns"] is not None else incident.start_ns - int(PAD_S * 1e9)
+        markers = _manifest_markers(path) or tuple((s.t_ns - start_ns) / 1e9 for s in incident.shots)
+        sensor = row["sensor_id"] or "?"
+        source = f"sensor audio ({sensor})" if intact else f"sensor audio ({sensor}) — SHA-256 MISMATCH"
+        return Clip(np.ascontiguousarray(data[:, 0]), int(rate), start_ns, markers,
+                    tuple(incident.shooter_of_shot), source)
+    return None
+
+
+def _manifest_markers(path: Path) -> tuple[float, ...] | None:
+    """Shot markers of a clip file from the ``*.clips.json`` manifest beside it."""
+    parts = path.name.split(".")   # <incident>.<sensor>.<ext>; either may hold dots
+    for k in range(len(parts) - 2, 0, -1):
+        manifest = path.with_name(".".join(parts[:k]) + ".clips.json")
+        if not manifest.is_file():
+            continue
+        try:
+            doc = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            return None
+        for c in doc.get("clips", []):
+            if c.get("file") == path.name:
+                return tuple(float(m["offset_s"]) for m in c.get("markers", []))
+    return None
+
+
+def clip_for(incident: Incident, store: Store | None = None) -> Clip:
+    """The clip the console shows: the recorded one when ``store`` has it, else a stand-in."""
+    if store is not None:
+        try:
+            clip = stored_clip(incident, store)
+        except Exception:  # noqa: BLE001 - no audio must never stop the console
+            log.exception("stored audio of incident %s could not be loaded", incident.id)
+            clip = None
+        if clip is not None:
+            return clip
     try:
         from app.audio import clips as audio_clips  # type: ignore[attr-defined]
     except ImportError:

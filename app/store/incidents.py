@@ -330,7 +330,8 @@ class IncidentRecords:
             ems_requests=rows("SELECT call_id, t_ns, user_id, reason FROM ems_requests WHERE incident_id = ? ORDER BY id"),
             dispositions=rows("SELECT t_ns, user_id, disposition, evidence, other_source, notes FROM dispositions "
                               "WHERE incident_id = ? ORDER BY id"),
-            audio_clips=rows("SELECT sensor_id, path, sha256, start_ns, duration_s FROM audio_clips WHERE incident_id = ?"),
+            audio_clips=rows("SELECT sensor_id, path, sha256, start_ns, duration_s FROM audio_clips WHERE incident_id = ? "
+                             "ORDER BY id"),
             escalation=esc[0] if esc else None,
         )
 
