@@ -8,8 +8,8 @@ thread; each ``poll`` drains it, in order:
 - sensor statuses are recorded (``Store.set_sensor_status``, the sensors having been
   registered with ``upsert_sensor`` when the source starts), and when a sensor's timing
   trust changes the engine stops (or resumes) using it (``Engine.set_sensor_enabled``);
-- operational alerts are logged; audio clips are counted (clips are attached to
-  incidents elsewhere).
+- operational alerts are logged; audio clips are kept and, once the worker has
+  recorded an incident, written as its evidence clips (``app.audio.live_clips``).
 
 It returns the incidents the engine emitted (new or updated).  The store is used from
 this thread only, so its writes go through the worker's own SQLite connection.  The demo
@@ -23,6 +23,7 @@ import time
 from localization.engine import Engine, EngineConfig
 from localization.types import Incident, Pulse
 
+from app.audio.live_clips import LiveClipRecorder
 from app.console_services.site import ConsoleSite
 from app.feeds.events import SensorStatus
 from app.feeds.feed import AlertEvent, AudioEvent, EventQueue, PulsesEvent, StatusEvent
@@ -52,6 +53,7 @@ class SimulatedEngineSource:
         self.pulses_seen = 0
         self.pulses_recorded = 0
         self.audio_seen = 0
+        self.clips = LiveClipRecorder.for_store(self.feed.sensors, self.engine.config.c_mps, store)
         if store is not None:
             for s in self.feed.sensors:
                 store.upsert_sensor(s, frame=site.frame, status="online", actor="feed")
@@ -75,8 +77,12 @@ class SimulatedEngineSource:
                         "sensor %s %s (%s): %s", a.sensor, a.kind, "active" if a.active else "cleared", a.message)
             elif isinstance(ev, AudioEvent):
                 self.audio_seen += 1
+                if self.clips is not None:
+                    self.clips.add(ev.clip)
         if batch:
             out += self._push(batch)
+        if self.clips is not None and self.store is not None:
+            self.clips.update(out, self.store)   # evidence clips of recorded incidents
         return out
 
     def _push(self, pulses: list[Pulse]) -> list[Incident]:
@@ -133,4 +139,4 @@ def _city_feed(site: ConsoleSite, *, rate_per_s: float, speed: float, seed: int,
                                 rate_scale=rate_scale, seed=seed)
     plan = SimPlan(f"demo {site.name}", tuple(site.sensors), events, Conditions.realistic(), start_ns,
                    duration_s, (), seed)
-    return SimulatorFeed(plan, speed=speed, rebase_to_now=True)
+    return SimulatorFeed(plan, speed=speed, rebase_to_now=True, audio=True)

@@ -272,7 +272,7 @@ class ConsoleController(QObject):
         key = (rec.incident_id, rec.incident.revision)
         if key != self._loaded_clip and "play_audio" in self.perms():
             self._loaded_clip = key
-            self.waveform.set_clip(clip_for(rec.incident))
+            self.waveform.set_clip(clip_for(rec.incident, self.dispatch.store))
 
     def selected_record(self):
         if self.selected_id is None:
