@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "play_audio": ("dispatcher", "supervisor", "analyst", "trainer", "admin"),
     "view_supervisor": ("supervisor", "admin"),
     "view_sensors": ("supervisor", "analyst", "trainer", "admin"),
+    "sensor_health": ("supervisor", "admin"),      # the Sensors dock: status, last heard, operational alerts
     "training": ("trainer", "admin"),
     "program_report": ("analyst", "supervisor", "admin"),
 }

@@ -360,6 +360,11 @@ class SocketFeed(Feed):
     def address(self) -> tuple[str, int] | None:
         return self.server.address if self.server else None
 
+    @property
+    def health(self) -> HealthMonitor | None:
+        """The server's sensor health monitor once started (thread-safe to read)."""
+        return self.server.health if self.server else None
+
     def start(self, listener: FeedListener) -> None:
         if self._thread is not None:
             raise RuntimeError("feed already started")

@@ -29,6 +29,9 @@ class IncidentWorker(QObject):
     #: when the engine returned it)
     incidents_emitted = Signal(object)
     status_changed = Signal(str)
+    #: list of sensor health updates (``SensorStatus`` / ``OperationalAlert`` / ``LastHeard``)
+    #: from a source with ``take_sensor_updates()``
+    sensors_updated = Signal(object)
     failed = Signal(str)
     stopped = Signal()
 
@@ -56,7 +59,7 @@ class IncidentWorker(QObject):
         self._timer.setInterval(self._interval_ms)
         self._timer.timeout.connect(self._poll)
         self._timer.start()
-        self.status_changed.emit("feed running")
+        self.status_changed.emit(getattr(self._source, "status_text", None) or "feed running")
 
     @Slot()
     def _poll(self) -> None:
@@ -68,6 +71,11 @@ class IncidentWorker(QObject):
             log.error("incident source failed: %s", traceback.format_exc())
             self.failed.emit(f"feed error: {exc}")
             return
+        take = getattr(self._source, "take_sensor_updates", None)
+        if take is not None:
+            updates = take()
+            if updates:
+                self.sensors_updated.emit(updates)
         if incidents:
             t = time.perf_counter_ns()
             if self._recorder is None:

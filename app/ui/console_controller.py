@@ -33,6 +33,7 @@ from app.ui.call_dialog import CallDialog
 from app.ui.incident_detail import IncidentDetail
 from app.ui.login_dialog import LockOverlay
 from app.ui.report_menu import ReportMenu
+from app.ui.sensor_panel import SensorHealth
 from app.ui.main_window import ConsoleWindow
 from app.ui.supervisor_view import SupervisorView
 from app.ui.waveform_view import WaveformView
@@ -123,6 +124,7 @@ class ConsoleController(QObject):
         self.window.on_close = self.shutdown
         self.window.lock_overlay = self.lock = LockOverlay(self.users, self.window)
         self.window.help.set_shortcuts([(k, d) for k, d, _ in SHORTCUTS if k not in ("J", "?", "Esc")])
+        self.sensor_health = SensorHealth(self.window, [s.id for s in site.sensors], clock, self)
         self._build_toolbar()
         self._build_shortcuts()
 
@@ -155,6 +157,7 @@ class ConsoleController(QObject):
             worker.incidents_emitted.connect(self.on_incidents)
             worker.status_changed.connect(self.window.feed_status.setText)
             worker.failed.connect(self._on_feed_failed)
+            self.sensor_health.connect_worker(worker)
         if self.map is not None:
             from app.ui.map_view import MapView
 
@@ -198,6 +201,7 @@ class ConsoleController(QObject):
         sup = "view_supervisor" in perms
         self.window.supervisor_dock.toggleViewAction().setVisible(sup)
         self.window.supervisor_dock.setVisible(sup)
+        self.sensor_health.set_permissions(perms)
         if self.bridge is not None:
             show = "view_sensors" in perms
             self.bridge.set_layers(sensors=show,
@@ -367,6 +371,7 @@ class ConsoleController(QObject):
     @Slot()
     def on_tick(self) -> None:
         self.window.clock_label.setText(clock_time(self.clock.now_ns()))
+        self.sensor_health.tick()
         try:
             escalated = self.dispatch.escalate_overdue()
         except StoreError as exc:
@@ -441,6 +446,7 @@ class ConsoleController(QObject):
         for dock in (self.window.queue_dock, self.window.detail_dock, self.window.waveform_dock,
                      self.window.supervisor_dock):
             menu.addAction(dock.toggleViewAction())
+        self.sensor_health.add_menu_action(menu)
         self.report_menu = ReportMenu(self)
 
     def _build_shortcuts(self) -> None:
