@@ -27,6 +27,10 @@ def register(sub) -> None:
     p.add_argument("--rate", type=float, default=0.15, help="simulated incidents per second (default 0.15)")
     p.add_argument("--history", type=int, default=40, help="earlier incidents to show in the queue")
     p.add_argument("--size", default="1600x1000", help="window size WxH for screenshots")
+    p.add_argument("--live", action="store_true", help="a real deployment: the configured agency, database, GIS "
+                                                       "layers and sensor socket (see `tocsin config`)")
+    p.add_argument("--config", metavar="PATH", help="with --live: the configuration file (default: "
+                                                    "$TOCSIN_CONFIG or the user config dir)")
     p.set_defaults(func=run)
 
 
@@ -70,6 +74,13 @@ def open_demo_console(*, screenshot: str | None = None, after_s: float = 8.0, us
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.live:
+        from app.cli.live_console import run_live_console
+
+        return run_live_console(args.config, screenshot=args.screenshot, after_s=args.after, user_id=args.user,
+                                size=args.size)
+    if args.config:
+        raise CliError("--config goes with --live (the demo console needs no configuration)")
     if args.screenshot is None:
         ok, why = display_available()
         if not ok:

@@ -1,0 +1,148 @@
+"""``tocsin console --live``: the dispatcher console on a real deployment.
+
+Everything comes from the deployment configuration (``app.config``): the agency profile,
+the GIS layers (base map, sensor positions, addresses in words), the incident database
+(real records — no TRAINING banner, nothing is an exercise) and the authenticated sensor
+socket with the configured keys, TLS and listen address, feeding the engine and the store
+on the console's worker thread.  Sign-in is with the database's own users
+(``tocsin db init --admin ID`` creates the first).  The console refuses to open while
+``tocsin config check`` reports an error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.cli import CliError
+
+
+@dataclass
+class LiveConsole:
+    ctl: object          # ConsoleController
+    store: object        # Store
+    dispatch: object     # ConsoleDispatch
+
+    def close(self) -> None:
+        self.ctl.shutdown()
+        self.store.close_all()
+
+
+def load_checked_config(config_path: str | None):
+    """The configuration, refusing one that ``tocsin config check`` would fail."""
+    from app.config import ConfigError, check_config, load_config
+
+    try:
+        cfg = load_config(config_path, missing_ok=False)
+        cfg.require_live()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    errors = [f for f in check_config(cfg) if f.level == "error"]
+    if errors:
+        raise CliError("the configuration is not ready for a live console: "
+                       + "; ".join(f"{f.key}: {f.message}" for f in errors)
+                       + f" (run `tocsin config check --config {cfg.path}`)")
+    return cfg
+
+
+def open_live_console(cfg, session_for, *, with_map: bool = True, settings=None, use_audio: bool | None = None,
+                      history: int = 500) -> LiveConsole:
+    """Build (not show) the live console.  ``session_for(users)`` signs a user in and
+    returns the session (a dialog or a non-interactive password); None cancels."""
+    from app.console_services.console_dispatch import ConsoleDispatch
+    from app.console_services.site import agency_site
+    from app.dispatch.agency import load_agency
+    from app.store import Store, StoreError
+    from app.ui.console_controller import ConsoleController
+    from app.ui.live_source import socket_source_factory
+
+    try:
+        agency = load_agency(cfg.agency_profile)
+        site = agency_site(cfg.gis_dir, agency)
+        store = Store.open(cfg.database, create=False)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    dispatch = ConsoleDispatch(store, agency, frame=site.frame, address_locator=site.locator, exercise=False)
+    session = session_for(dispatch.users)
+    if session is None:
+        store.close_all()
+        return None
+    ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=store.clock, with_map=with_map,
+                            use_audio=use_audio, source_factory=socket_source_factory(site, cfg, store=store),
+                            settings=settings, training=False)
+    ctl.model.load(dispatch.load_recent(history))
+    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
+    return LiveConsole(ctl, store, dispatch)
+
+
+def password_session(user_id: str):
+    """Sign in ``user_id`` with ``$TOCSIN_PASSWORD`` (for screenshots and service accounts)."""
+    def sign_in(users):
+        from app.store import StoreError
+
+        pw = os.environ.get("TOCSIN_PASSWORD")
+        if pw is None:
+            raise CliError(f"--user {user_id} needs the password in $TOCSIN_PASSWORD (or sign in in the dialog)")
+        try:
+            return users.login(user_id, pw)
+        except StoreError as exc:
+            raise CliError(f"cannot sign in as {user_id!r}: {exc}") from None
+    return sign_in
+
+
+def dialog_session(users):
+    from PySide6.QtWidgets import QDialog
+
+    from app.ui.login_dialog import LoginDialog
+
+    dlg = LoginDialog(users)
+    if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
+        return None
+    return dlg.session
+
+
+def run_live_console(config_path: str | None, *, screenshot: str | None, after_s: float, user_id: str | None,
+                     size: str) -> int:
+    from app.cli.console_cmd import _prepare_env, display_available, qt_application
+
+    cfg = load_checked_config(config_path)
+    if screenshot is None:
+        ok, why = display_available()
+        if not ok:
+            raise CliError(f"cannot open the console: {why}")
+    t_start = time.perf_counter()
+    _prepare_env(offscreen=screenshot is not None)
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
+    from PySide6.QtCore import QSettings, QTimer
+
+    app = qt_application()
+    settings = None if screenshot else QSettings("Tocsin", "console")
+    live = open_live_console(cfg, password_session(user_id) if user_id else dialog_session, settings=settings)
+    if live is None:
+        return 1
+    ctl = live.ctl
+    print(f"console: LIVE on {cfg.database} — {ctl.site.agency.name}, {len(ctl.site.sensors)} sensors, "
+          f"sensor socket {cfg.listen} ({'TLS' if cfg.tls_enabled else 'plain TCP'}); config {cfg.path}",
+          file=sys.stderr)
+    w, h = (int(v) for v in size.lower().split("x"))
+    ctl.window.resize(w, h)
+    ctl.window.show()
+    if settings is None or not ctl.window.restore_layout(settings):
+        ctl.window.default_sizes()
+    ctl.start()
+    print(f"console: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
+    if screenshot is not None:
+        def finish() -> None:
+            out = Path(screenshot)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            ctl.window.grab().save(str(out))
+            print(f"console: screenshot saved to {out}", file=sys.stderr)
+            ctl.window.close()
+            app.quit()
+
+        QTimer.singleShot(int(max(0.5, after_s) * 1000), finish)
+    rc = app.exec()
+    live.close()
+    return int(rc)

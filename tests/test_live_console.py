@@ -1,0 +1,107 @@
+"""``tocsin console --live`` end to end on loopback: a temporary deployment (configuration,
+agency profile, the demo city's GIS layers as the agency's, sensor keys, a self-signed
+TLS pair, a real database with an administrator), the console opened offscreen on it,
+``tocsin sensor-emulator`` playing a gunshot over TLS — and the incident arrives in the
+alert queue and in the store as a real (non-training) record."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main
+from app.paths import RESOURCES
+
+DEMOCITY = RESOURCES / "democity"
+PASSWORD = "correct horse battery 1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def deployment(tmp_path, monkeypatch):
+    from app.feeds.keys import generate_keys, write_keys
+    from app.feeds.tls import make_self_signed
+    from app.geo.site_dir import load_site_dir
+
+    monkeypatch.setenv("TOCSIN_PASSWORD", PASSWORD)
+    monkeypatch.delenv("TOCSIN_CONFIG", raising=False)
+    sensors = load_site_dir(DEMOCITY).sensors
+    write_keys(tmp_path / "keys.toml", generate_keys([s.id for s in sensors]))
+    cert, key = make_self_signed(tmp_path / "tls")
+    db = tmp_path / "data" / "tocsin.sqlite3"
+    db.parent.mkdir()
+    assert main(["db", "init", "--db", str(db), "--admin", "boss", "--name", "The Boss"]) == 0
+    port = _free_port()
+    cfg = tmp_path / "tocsin.toml"
+    cfg.write_text(f"version = 1\n[agency]\nprofile = 'port-tocsin'\n[gis]\ndirectory = '{DEMOCITY}'\n"
+                   f"[sensors]\nkeys_file = 'keys.toml'\n[feed]\nlisten = '127.0.0.1:{port}'\n"
+                   "journal = 'data/intake.sqlite3'\n[tls]\ncert = 'tls/cert.pem'\nkey = 'tls/key.pem'\n"
+                   "[database]\npath = 'data/tocsin.sqlite3'\n[site]\ntemperature_c = 15.0\n")
+    lines = ["name = 'one round string'", "seed = 3", "duration_s = 14", "[conditions]", "preset = 'clean'"]
+    for s in sensors:
+        lines += ["[[sensor]]", f"id = '{s.id}'", f"x_m = {s.x_m}", f"y_m = {s.y_m}", f"z_m = {s.z_m}"]
+    lines += ["[[event]]", "kind = 'round_string'", "at_s = 2", "x_m = 120", "y_m = -260", "rounds = 3"]
+    (tmp_path / "scenario.toml").write_text("\n".join(lines) + "\n")
+    return {"dir": tmp_path, "config": cfg, "port": port, "cert": cert, "db": db}
+
+
+def test_live_console_locates_an_emulated_gunshot_over_tls(qtbot, deployment):
+    from app.cli.live_console import load_checked_config, open_live_console, password_session
+    from app.store import IncidentQuery
+
+    cfg = load_checked_config(str(deployment["config"]))
+    live = open_live_console(cfg, password_session("boss"), with_map=False, use_audio=False)
+    ctl = live.ctl
+    qtbot.addWidget(ctl.window)
+    assert not ctl.window.banner.isVisibleTo(ctl.window) and "TRAINING" not in ctl.window.windowTitle()
+    assert ctl.dispatch.exercise is False and ctl.user.id == "boss"
+    ctl.start()
+    emulator = None
+    try:
+        qtbot.waitUntil(lambda: "sensor socket 127.0.0.1" in ctl.window.feed_status.text(), timeout=15_000)
+        d = deployment["dir"]
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "app.cli.feed_cmd", "sensor-emulator", "--connect", f"127.0.0.1:{deployment['port']}",
+             "--keys", str(d / "keys.toml"), "--tls-ca", str(deployment["cert"]), "--scenario", str(d / "scenario.toml"),
+             "--now", "--speed", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        qtbot.waitUntil(lambda: ctl.model.rowCount() >= 1, timeout=60_000)
+        out, _ = emulator.communicate(timeout=60)
+        assert emulator.returncode == 0, out
+        assert '"all_acknowledged": true' in out
+    finally:
+        if emulator is not None and emulator.poll() is None:
+            emulator.kill()
+            emulator.wait(10)
+    rec = ctl.model.record_at(0)
+    assert rec.incident.rounds >= 1 and not rec.training
+    # Located near the shot (x 120 m, y -260 m in the demo city's frame).
+    x, y = rec.incident.shots[0].x_m, rec.incident.shots[0].y_m
+    assert abs(x - 120) < 50 and abs(y + 260) < 50, (x, y)
+    rows = live.store.list_incidents(IncidentQuery(exercise=False), limit=10)
+    assert len(rows) >= 1 and rows[0].uid == rec.incident_id and not rows[0].exercise
+    assert live.store.list_incidents(IncidentQuery(exercise=True), limit=10) == []
+    # Sensors heard over the socket are online in the store and in the Sensors panel.
+    online = [s.id for s in live.store.sensors() if s.status == "online"]
+    assert len(online) >= 4
+    board = ctl.sensor_health.model.board
+    assert board.row(online[0]).state == "ok" and board.row(online[0]).last_heard_ns is not None
+    live.close()
+
+
+def test_console_live_refuses_an_unready_configuration(deployment, capsys):
+    cfg = deployment["config"]
+    cfg.write_text(cfg.read_text().replace("keys.toml", "missing-keys.toml"))
+    assert main(["console", "--live", "--config", str(cfg), "--screenshot", str(deployment["dir"] / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "not ready for a live console" in err and "sensors.keys_file" in err and "Traceback" not in err
+    assert main(["console", "--config", str(cfg)]) == 2
+    assert "--config goes with --live" in capsys.readouterr().err
