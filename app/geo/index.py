@@ -116,7 +116,7 @@ class PointIndex:
             if b > a:
                 dx = self._xs[a:b] - qx
                 dy = self._ys[a:b] - qy
-                hit = np.nonzero(dx * dx + dy * dy <= radius_m * radius_m)[0]
+                hit = np.nonzero(np.hypot(dx, dy) <= radius_m)[0]  # hypot: squares of tiny offsets underflow
                 if hit.size:
                     out.append(self._order[a + hit])
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
