@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_MIN_SIZE = (1600, 1000)  # the console's --size default; the window may be wider (minimum widths)
 # Regions as fractions of the window (x0, y0, x1, y1) for the default dock layout.
-MAP_REGION = (0.0, 0.10, 0.60, 0.55)
-QUEUE_REGION = (0.0, 0.65, 0.16, 0.95)
+MAP_REGION = (0.40, 0.12, 0.71, 0.60)   # default layout: queue left, map centre-top
+QUEUE_REGION = (0.0, 0.12, 0.38, 0.95)
 STREET_RGB = (0x59, 0x66, 0x7A)      # app/ui/map_page.py CITY_STYLES["streets"]
 SELECTED_ROW_RGB = (0x0A, 0x5A, 0x8A)  # resources/ui/dark.qss selection colour
 
