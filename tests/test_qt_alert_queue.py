@@ -106,3 +106,87 @@ def test_incident_marked_probable_fireworks_stays_in_the_queue_and_says_review(s
     text = readout(rec.incident, location_words="305 Birch St", near_words=None, reported_ns=rec.reported_ns,
                    now_ns=rec.reported_ns)
     assert text.startswith("Possible gunfire — probable fireworks, review, 9 rounds")
+
+
+def _reference_ids(model, states, escalated_only, kinds, text):
+    """The filter's meaning, decided the slow way from the live records."""
+    out = set()
+    for row in range(model.rowCount()):
+        rec = model.record_at(row)
+        hay = f"{rec.location_words} {rec.near_words or ''} {rec.incident_id} {rec.cad_number or ''}".lower()
+        if ((states is None or rec.state in states) and (not escalated_only or rec.escalated)
+                and (kinds is None or rec.incident.kind in kinds) and text.strip().lower() in hay):
+            out.add(rec.incident_id)
+    return out
+
+
+def test_filter_follows_changed_added_and_resorted_rows_exactly_as_the_live_records_say(setup):
+    from app.qt.alert_queue_proxy import STATE_FILTERS
+
+    clock, d, model = setup
+    incs = incidents(30, clock)
+    model.load([ingest(d, inc)[0] for inc in incs[:24]])
+    proxy = AlertQueueProxy()
+    proxy.setSourceModel(model)
+    word = "NE of"                       # fallback site: "604 m NE of Port Tocsin centre"
+    settings = {"states": STATE_FILTERS["open"], "escalated_only": False, "kinds": None, "text": word}
+    proxy.set_state_filter("open")
+    proxy.set_text(f"  {word.upper()} ")
+
+    def shown():
+        return {proxy.incident_id_at(r) for r in range(proxy.rowCount())}
+
+    expected = _reference_ids(model, **settings)
+    assert 0 < len(expected) < model.rowCount() and shown() == expected
+    # A CAD number makes a row match the text; closing one drops it from "open".
+    rec = next(r for r in d.records() if r.incident_id not in expected)
+    rec.cad_number = "CAD-NE OF-77"
+    model.record_changed(rec.incident_id)
+    assert rec.incident_id in shown()
+    closed = next(iter(expected))
+    d.get(closed).state = "closed"
+    model.record_changed(closed)
+    assert closed not in shown() and shown() == _reference_ids(model, **settings)
+    # New alerts at the top are decided as they arrive, then a sort renumbers every row.
+    for inc in incs[24:]:
+        model.add_or_update(ingest(d, inc)[0])
+    assert shown() == _reference_ids(model, **settings)
+    model.sort(Col.LOCATION, Qt.SortOrder.AscendingOrder)
+    assert shown() == _reference_ids(model, **settings)
+    rec = next(d.get(f"SYN-{i:06d}") for i in range(24, 30) if f"SYN-{i:06d}" not in shown())
+    rec.location_words = "12 m NE of Harbour Rd"
+    model.record_changed(rec.incident_id)
+    assert rec.incident_id in shown() and shown() == _reference_ids(model, **settings)
+    # Kind and escalated filters combine with the text; no text shows the state filter only.
+    kind = d.get("SYN-000003").incident.kind
+    proxy.set_kinds(frozenset({kind}))
+    assert shown() == _reference_ids(model, **{**settings, "kinds": frozenset({kind})})
+    proxy.set_kinds(None)
+    proxy.set_text("")
+    proxy.set_state_filter("escalated")
+    assert shown() == _reference_ids(model, STATE_FILTERS["unacknowledged"], True, None, "") == set()
+    proxy.set_state_filter("all")
+    assert proxy.rowCount() == model.rowCount() == 30
+
+
+def test_typing_in_the_queue_search_filters_once_the_typing_pauses(qtbot, setup):
+    from app.ui.alert_queue_view import AlertQueueView
+
+    clock, d, model = setup
+    model.load([ingest(d, inc)[0] for inc in incidents(12, clock)])
+    view = AlertQueueView(model)
+    qtbot.addWidget(view)
+    view.proxy.set_state_filter("all")
+    calls = []
+    real_set_text = view.proxy.set_text
+    view.proxy.set_text = lambda text: (calls.append(text), real_set_text(text))
+    for ch in "ne of":
+        qtbot.keyClicks(view.search, ch)
+    assert calls == [] and view.proxy.rowCount() == 12          # nothing filtered per keystroke
+    qtbot.waitUntil(lambda: calls == ["ne of"], timeout=2000)
+    expected = _reference_ids(model, None, False, None, "ne of")
+    assert {view.proxy.incident_id_at(r) for r in range(view.proxy.rowCount())} == expected
+    assert view.count_label.text() == f"{len(expected)} shown / 12"
+    view.search.setText("syn-000004")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)                    # Return filters at once
+    assert calls[-1] == "syn-000004" and view.proxy.incident_id_at(0) == "SYN-000004"

@@ -67,6 +67,13 @@ class AlertRecord:
         return max(0.0, (end - self.reported_ns) / 1e9)
 
 
+def search_text(rec: AlertRecord) -> str:
+    """The lowercase text the alert queue's filter box searches: location words, near words,
+    incident id and CAD number.  Kept per row by the queue model (recomputed when the record
+    changes) so that filtering never builds strings per row per keystroke."""
+    return f"{rec.location_words} {rec.near_words or ''} {rec.incident_id} {rec.cad_number or ''}".lower()
+
+
 def split_address(text: str | None) -> tuple[str, str | None]:
     """``"in front of 12 Elm St (near Elm St & 4th Ave)"`` → (words, "near Elm St & 4th Ave")."""
     if not text:

@@ -5,6 +5,9 @@ the model itself: new alerts arrive at the top (row 0) and a header click sorts 
 Python ``sorted`` over plain keys, so 50,000 rows sort in milliseconds instead of paying
 for a Python ``lessThan`` per comparison.  Ages are computed when painted; the view
 repaints once a second instead of the model emitting 50,000 ``dataChanged`` rows.
+Each row's lowercase search text (``search_text``) is kept beside its record and refreshed
+by ``add_or_update`` / ``record_changed`` / ``load``, so the filter proxy matches a text in
+one pass over plain strings.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.console_services.alert_record import STATE_WORDS, STATES, AlertRecord
+from app.console_services.alert_record import STATE_WORDS, STATES, AlertRecord, search_text
 from app.console_services.readout import clock_time, format_age, kind_short, tag_words
 
 
@@ -67,6 +70,7 @@ class AlertQueueModel(QAbstractTableModel):
         # _items is stored bottom-up: display row r is _items[n - 1 - r], so a new alert at
         # the top is a cheap append.
         self._items: list[AlertRecord] = []
+        self._keys: list[str] = []          # search_text(_items[i]), same storage order
         self._pos: dict[str, int] = {}
         self._bold = QFont()
         self._bold.setBold(True)
@@ -86,6 +90,16 @@ class AlertQueueModel(QAbstractTableModel):
     def record_at(self, row: int) -> AlertRecord:
         return self._items[len(self._items) - 1 - row]
 
+    def storage_index(self, row: int) -> int:
+        """Where display row ``row`` is kept (``stored()`` order); stable while rows are
+        added at the top, renumbered by ``load`` and ``sort`` (a reset / layout change)."""
+        return len(self._items) - 1 - row
+
+    def stored(self) -> tuple[list[AlertRecord], list[str]]:
+        """Records and their lowercase search texts in storage order (display row r is
+        index n - 1 - r).  Read-only views of the model's own lists."""
+        return self._items, self._keys
+
     def row_of(self, incident_id: str) -> int:
         """Display row of an incident, or -1."""
         i = self._pos.get(incident_id)
@@ -104,6 +118,7 @@ class AlertQueueModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._pos[rec.incident_id] = len(self._items)
         self._items.append(rec)
+        self._keys.append(search_text(rec))
         self.endInsertRows()
         return True
 
@@ -111,12 +126,15 @@ class AlertQueueModel(QAbstractTableModel):
         """Replace everything (history load): one reset, oldest at the bottom."""
         self.beginResetModel()
         self._items = sorted(records, key=lambda r: r.reported_ns)
+        self._keys = [search_text(r) for r in self._items]
         self._pos = {r.incident_id: i for i, r in enumerate(self._items)}
         self.endResetModel()
 
     def record_changed(self, incident_id: str) -> None:
-        row = self.row_of(incident_id)
-        if row >= 0:
+        i = self._pos.get(incident_id)
+        if i is not None:
+            self._keys[i] = search_text(self._items[i])
+            row = len(self._items) - 1 - i
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:  # noqa: D401 - Qt API
@@ -129,6 +147,8 @@ class AlertQueueModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         # Stored bottom-up, so ascending display order means descending storage order.
         self._items.sort(key=key, reverse=(order == Qt.SortOrder.AscendingOrder))
+        keys = self._keys
+        self._keys = [keys[old[id(r)]] for r in self._items]
         self._pos = {r.incident_id: i for i, r in enumerate(self._items)}
         new_rows = {}
         for i, r in enumerate(self._items):

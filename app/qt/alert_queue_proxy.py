@@ -1,9 +1,19 @@
 """Filtering for the alert queue: by state, kind and free text.  Sorting is done by
-the source model (see ``AlertQueueModel.sort``); the proxy keeps source order."""
+the source model (see ``AlertQueueModel.sort``); the proxy keeps source order.
+
+Filtering 50,000 rows must not stutter, and Qt asks ``filterAcceptsRow`` once per row.
+So each filter change decides every row in one Python pass over the model's records and
+their precomputed lowercase search texts (``AlertQueueModel.stored``), keeping one flag per
+stored row; ``filterAcceptsRow`` only looks the flag up.  The flags follow the model:
+they are recomputed after a reset or re-sort (storage renumbered), the changed rows' flags
+are redone when the model says a record changed (before the base class re-filters them),
+and rows added at the top since the pass (appended to storage) are decided one by one.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel
 
+from app.console_services.alert_record import AlertRecord
 from app.qt.alert_queue_model import AlertQueueModel
 
 STATE_FILTERS = {
@@ -21,12 +31,31 @@ class AlertQueueProxy(QSortFilterProxyModel):
         self._kinds: frozenset[str] | None = None
         self._text = ""
         self._escalated_only = False
+        #: accepted flag per stored row (the model's storage order), or None when stale
+        self._accepted: list[bool] | None = None
         self.setDynamicSortFilter(True)  # re-filter changed rows; sortColumn stays -1
 
     def setSourceModel(self, model) -> None:  # noqa: N802 - Qt API
         assert isinstance(model, AlertQueueModel)
+        old = self.sourceModel()
+        if isinstance(old, AlertQueueModel):
+            for signal, slot in self._source_connections(old):
+                signal.disconnect(slot)
+        # Connected before the base class connects its own handlers: slots run in connection
+        # order, so the flags are fixed before the proxy re-filters on the same signal.
+        for signal, slot in self._source_connections(model):
+            signal.connect(slot)
+        self._accepted = None
         super().setSourceModel(model)
 
+    def _source_connections(self, model: AlertQueueModel):
+        return ((model.modelAboutToBeReset, self._forget_flags),
+                (model.layoutAboutToBeChanged, self._forget_flags),
+                (model.rowsAboutToBeRemoved, self._forget_flags),
+                (model.rowsAboutToBeMoved, self._forget_flags),
+                (model.dataChanged, self._source_data_changed))
+
+    # ---- filter settings -------------------------------------------------------------------
     def set_state_filter(self, name: str) -> None:
         if name == "escalated":
             self._states, self._escalated_only = STATE_FILTERS["unacknowledged"], True
@@ -43,24 +72,70 @@ class AlertQueueProxy(QSortFilterProxyModel):
         self._refilter()
 
     def _refilter(self) -> None:
+        self._accepted = None
         self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802 - Qt API
-        if self._states is None and self._kinds is None and not self._text:
-            return True
-        rec = self.sourceModel().record_at(source_row)
+    # ---- deciding rows -----------------------------------------------------------------------
+    def _filtering(self) -> bool:
+        return self._states is not None or self._kinds is not None or bool(self._text)
+
+    def _accepts(self, rec: AlertRecord, key: str) -> bool:
+        """One row's decision; ``key`` is its lowercase search text."""
         if self._states is not None and rec.state not in self._states:
             return False
         if self._escalated_only and not rec.escalated:
             return False
         if self._kinds is not None and rec.incident.kind not in self._kinds:
             return False
-        if self._text:
-            hay = f"{rec.location_words} {rec.near_words or ''} {rec.incident_id} {rec.cad_number or ''}".lower()
-            if self._text not in hay:
-                return False
-        return True
+        return not self._text or self._text in key
+
+    def _decide_all(self) -> list[bool]:
+        """Every stored row's decision in one pass (no per-row strings or calls)."""
+        records, keys = self.sourceModel().stored()
+        states, kinds, text, escalated_only = self._states, self._kinds, self._text, self._escalated_only
+        if text:
+            flags = [text in k for k in keys]
+        else:
+            flags = [True] * len(keys)
+        if states is not None:
+            flags = [f and r.state in states for f, r in zip(flags, records)]
+        if escalated_only:
+            flags = [f and r.escalated for f, r in zip(flags, records)]
+        if kinds is not None:
+            flags = [f and r.incident.kind in kinds for f, r in zip(flags, records)]
+        return flags
+
+    def _forget_flags(self, *_args) -> None:
+        self._accepted = None
+
+    def _source_data_changed(self, top_left, bottom_right, _roles=()) -> None:
+        flags = self._accepted
+        if flags is None or not top_left.isValid():
+            return
+        model = self.sourceModel()
+        records, keys = model.stored()
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            i = model.storage_index(row)
+            if 0 <= i < len(flags):
+                flags[i] = self._accepts(records[i], keys[i])
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802 - Qt API
+        if not self._filtering():
+            return True
+        model = self.sourceModel()
+        flags = self._accepted
+        if flags is None:
+            flags = self._accepted = self._decide_all()
+        i = model.storage_index(source_row)
+        if i < len(flags):
+            return flags[i]
+        # Added at the top since the last full pass.
+        records, keys = model.stored()
+        ok = self._accepts(records[i], keys[i])
+        if i == len(flags):
+            flags.append(ok)
+        return ok
 
     def incident_id_at(self, proxy_row: int) -> str | None:
         idx = self.index(proxy_row, 0)

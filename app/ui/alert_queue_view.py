@@ -73,7 +73,14 @@ class AlertQueueView(QWidget):
         lay.addWidget(self.table)
 
         self.state_filter.currentIndexChanged.connect(self._state_changed)
-        self.search.textChanged.connect(self.proxy.set_text)
+        # Typing restarts a short timer; the queue is filtered once the typing pauses (or on
+        # Return), not on every keystroke.
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(self.SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self._search_edited)
+        self.search.returnPressed.connect(self.apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_requested)
         self.proxy.rowsInserted.connect(self._update_count)
@@ -92,6 +99,8 @@ class AlertQueueView(QWidget):
     ESSENTIAL = (Col.TIME, Col.AGE, Col.TYPE, Col.ROUNDS, Col.STATE)
     HIDDEN_BY_DEFAULT = (Col.TAGS, Col.ACK)
     MIN_LOCATION_PX = 280
+    #: pause in typing before the queue is filtered
+    SEARCH_DEBOUNCE_MS = 150
 
     def sizeHint(self):  # noqa: N802 - Qt API
         """Wide enough for every shown column, the location at its minimum width."""
@@ -117,6 +126,15 @@ class AlertQueueView(QWidget):
 
     def _state_changed(self, _i: int) -> None:
         self.proxy.set_state_filter(self.state_filter.currentData())
+        self._update_count()
+
+    def _search_edited(self, _text: str) -> None:
+        self._search_timer.start()
+
+    def apply_search(self) -> None:
+        """Filter by the search box's text now (the debounce timer's end, or Return)."""
+        self._search_timer.stop()
+        self.proxy.set_text(self.search.text())
         self._update_count()
 
     def _sort_requested(self, column: int, order) -> None:
