@@ -106,12 +106,49 @@ def qt_application():
     return app
 
 
+def run_window(app, ctl, *, settings, size: str, t_start: float, screenshot: str | None, after_s: float,
+               label: str = "console", select_newest: bool = True) -> int:
+    """Show the console window (saved layout, or the default sizes), start its worker and
+    run the event loop.  With ``screenshot``: after ``after_s`` seconds select the newest
+    incident (unless ``select_newest`` is False), save the window as PNG and quit."""
+    from PySide6.QtCore import QTimer
+
+    w, h = (int(v) for v in size.lower().split("x"))
+    ctl.window.resize(w, h)
+    ctl.window.show()
+    if settings is None or not ctl.window.restore_layout(settings):
+        ctl.window.default_sizes()
+    ctl.start()
+    print(f"{label}: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
+    if screenshot is not None:
+        def finish() -> None:
+            out = Path(screenshot)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            ctl.window.grab().save(str(out))
+            print(f"{label}: screenshot saved to {out}", file=sys.stderr)
+            ctl.window.close()
+            app.quit()
+
+        def shoot() -> None:
+            newest = max(ctl.dispatch.records(), key=lambda r: r.reported_ns, default=None)
+            if newest is not None:
+                ctl.select_incident(newest.incident_id)
+            ctl.window.detail_dock.raise_()
+            QTimer.singleShot(1500, finish)
+
+        if select_newest:
+            QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
+        else:
+            QTimer.singleShot(int(max(0.5, after_s) * 1000), finish)
+    return int(app.exec())
+
+
 def _run_console(*, training: bool, screenshot: str | None, after_s: float, user_id: str | None,
                  rate_per_s: float, history: int, size: str) -> int:
     t_start = time.perf_counter()
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
 
     from app.console_services.console_dispatch import ConsoleDispatch
@@ -150,31 +187,8 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
                             training=training)
     ctl.model.load(dispatch.load_recent(history + 200))
     ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
-    w, h = (int(v) for v in size.lower().split("x"))
-    ctl.window.resize(w, h)
-    ctl.window.show()
-    if settings is None or not ctl.window.restore_layout(settings):
-        ctl.window.default_sizes()
-    ctl.start()
-    print(f"console: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
-    if screenshot is not None:
-        def shoot() -> None:
-            newest = max(dispatch.records(), key=lambda r: r.reported_ns, default=None)
-            if newest is not None:
-                ctl.select_incident(newest.incident_id)
-            ctl.window.detail_dock.raise_()
-            QTimer.singleShot(1500, finish)
-
-        def finish() -> None:
-            out = Path(screenshot)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            ctl.window.grab().save(str(out))
-            print(f"console: screenshot saved to {out}", file=sys.stderr)
-            ctl.window.close()
-            app.quit()
-
-        QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
-    rc = app.exec()
+    rc = run_window(app, ctl, settings=settings, size=size, t_start=t_start, screenshot=screenshot,
+                    after_s=after_s)
     ctl.shutdown()
     store.close_all()
     return int(rc)

@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from app.cli import CliError
 
@@ -105,7 +104,7 @@ def dialog_session(users):
 
 def run_live_console(config_path: str | None, *, screenshot: str | None, after_s: float, user_id: str | None,
                      size: str) -> int:
-    from app.cli.console_cmd import _prepare_env, display_available, qt_application
+    from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window
 
     cfg = load_checked_config(config_path)
     if screenshot is None:
@@ -115,7 +114,7 @@ def run_live_console(config_path: str | None, *, screenshot: str | None, after_s
     t_start = time.perf_counter()
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
     app = qt_application()
     settings = None if screenshot else QSettings("Tocsin", "console")
@@ -126,23 +125,7 @@ def run_live_console(config_path: str | None, *, screenshot: str | None, after_s
     print(f"console: LIVE on {cfg.database} — {ctl.site.agency.name}, {len(ctl.site.sensors)} sensors, "
           f"sensor socket {cfg.listen} ({'TLS' if cfg.tls_enabled else 'plain TCP'}); config {cfg.path}",
           file=sys.stderr)
-    w, h = (int(v) for v in size.lower().split("x"))
-    ctl.window.resize(w, h)
-    ctl.window.show()
-    if settings is None or not ctl.window.restore_layout(settings):
-        ctl.window.default_sizes()
-    ctl.start()
-    print(f"console: window shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
-    if screenshot is not None:
-        def finish() -> None:
-            out = Path(screenshot)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            ctl.window.grab().save(str(out))
-            print(f"console: screenshot saved to {out}", file=sys.stderr)
-            ctl.window.close()
-            app.quit()
-
-        QTimer.singleShot(int(max(0.5, after_s) * 1000), finish)
-    rc = app.exec()
+    rc = run_window(app, ctl, settings=settings, size=size, t_start=t_start, screenshot=screenshot,
+                    after_s=after_s, select_newest=False)
     live.close()
     return int(rc)

@@ -13,7 +13,7 @@ from app.cli import CliError
 
 def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: str | None,
                          screenshot: str | None, after_s: float, size: str) -> int:
-    from app.cli.console_cmd import _prepare_env, display_available, qt_application
+    from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window
 
     if screenshot is None:
         ok, why = display_available()
@@ -23,7 +23,7 @@ def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: 
     t_start = time.perf_counter()
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
 
     from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users
@@ -54,31 +54,8 @@ def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: 
     mode = build_training_console(sc, store, login, speed=speed, out_dir=out_dir, settings=settings)
     ctl = mode.ctl
     mode.report_written.connect(_say_report)
-    w, h = (int(v) for v in size.lower().split("x"))
-    ctl.window.resize(w, h)
-    ctl.window.show()
-    if settings is None or not ctl.window.restore_layout(settings):
-        ctl.window.default_sizes()
-    ctl.start()
-    print(f"train: console shown {time.perf_counter() - t_start:.2f} s after start", file=sys.stderr)
-    if screenshot is not None:
-        def shoot() -> None:
-            newest = max(ctl.dispatch.records(), key=lambda r: r.reported_ns, default=None)
-            if newest is not None:
-                ctl.select_incident(newest.incident_id)
-            ctl.window.detail_dock.raise_()
-            QTimer.singleShot(1500, finish)
-
-        def finish() -> None:
-            out = Path(screenshot)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            ctl.window.grab().save(str(out))
-            print(f"train: screenshot saved to {out}", file=sys.stderr)
-            ctl.window.close()
-            app.quit()
-
-        QTimer.singleShot(int(max(0.0, after_s - 1.5) * 1000), shoot)
-    rc = app.exec()
+    rc = run_window(app, ctl, settings=settings, size=size, t_start=t_start, screenshot=screenshot,
+                    after_s=after_s, label="train")
     ctl.shutdown()
     if mode.run.report_stale:
         mode.finish()
