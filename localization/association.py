@@ -58,7 +58,6 @@ class FoundShot:
     z_src: float
     low_confidence: bool
     residuals_s: np.ndarray
-    chance_sensors: float = 0.0
     S: np.ndarray | None = None  # positions of the chosen pulses' sensors (for site learning)
     t: np.ndarray | None = None  # their arrival times relative to t_ref
     t_ref: float = 0.0
@@ -288,7 +287,6 @@ class Associator:
         if hyps is None:
             return None
         # Score: distinct sensors whose best pulse is within tolerance.
-        H = len(hyps)
         dx = S_all[None, :, 0] - hyps[:, 0:1]
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
@@ -327,17 +325,12 @@ class Associator:
         # confident shot is not worth refining — unless three sensors are all there are.
         if support < 3 or (support < p.min_sensors and k_sensors > 3):
             return None
-        seed_in_hyp = True
         # One pulse per consistent sensor: the one nearest the prediction.
         r_best = absr[best]
         cols = starts + _argmin_reduceat(r_best, starts, counts)
         chosen = cols[good[best]]
-        if seed_in_hyp:
-            sel_rows = np.concatenate(([seed], rows[chosen]))
-            S_sel = np.vstack([seed_pos[None, :], S_all[chosen]])
-            t_sel = np.concatenate(([0.0], t_all[chosen]))
-        else:
-            sel_rows, S_sel, t_sel = rows[chosen], S_all[chosen], t_all[chosen]
+        S_sel = np.vstack([seed_pos[None, :], S_all[chosen]])  # the seed first
+        t_sel = np.concatenate(([0.0], t_all[chosen]))
         fit = refine(
             S_sel, t_sel, x0=(float(hyps[best, 0]), float(hyps[best, 1])), c=p.c_mps, z_src=z_src,
             wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
@@ -354,7 +347,7 @@ class Associator:
         absr2 = np.where((r2 <= gate) & (r2 >= -1.5 * gate), np.abs(r2), np.inf)
         cols2 = starts + _argmin_reduceat(absr2, starts, counts)
         keep = np.isfinite(absr2[cols2])
-        seed_in = seed_in_hyp and bool(fit.inliers[0])
+        seed_in = bool(fit.inliers[0])
         sel_rows2 = rows[cols2[keep]]
         S2 = S_all[cols2[keep]]
         t2 = t_all[cols2[keep]]
@@ -374,13 +367,8 @@ class Associator:
         if n_ok < p.min_sensors and not _unique_three(S2[keep2], t2[keep2], p.c_mps, z_src, p.max_range_m):
             return None
         fit = replace(fit, t0_s=fit.t0_s + ts)
-        # Sensors a wrong hypothesis would find consistent by chance: each candidate
-        # sensor's stray-pulse rate over its window times the gate width.
-        window_len = 2.0 * (self.pair_m[a, sens[starts]] / p.c_mps + p.tol_s)
-        g = 2.0 * min(gate * 1.5, p.tol_s)
-        chance = float(np.sum(1.0 - np.exp(-counts * g / window_len)))
         return FoundShot(pulse_rows=sel_rows2[keep2], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
-                         residuals_s=fit.residuals_s[keep2], chance_sensors=chance,
+                         residuals_s=fit.residuals_s[keep2],
                          S=S2[keep2], t=t2[keep2], t_ref=ts)
 
     def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):

@@ -162,8 +162,7 @@ class Engine:
         if self._base_ns is None:
             return []
         out = self._process(math.inf, None)
-        for iid in self._tracker.close_before(2**62):
-            del iid
+        self._tracker.close_before(2**62)
         return out
 
     # --------------------------------------------------------------- internals

@@ -153,7 +153,6 @@ def refine(
     """
     S = np.asarray(S, dtype=float)
     t = np.asarray(t, dtype=float)
-    n = len(t)
     base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, dc_prior_mps, None, None,
                  late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter)
     best = base
