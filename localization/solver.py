@@ -59,7 +59,9 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     A = np.empty(dS.shape[:-1] + (3,))
     A[..., 0] = -2.0 * dS[..., 0]
     A[..., 1] = -2.0 * dS[..., 1]
-    A[..., 2] = 2.0 * c2 * (t[..., 1:] - t0)
+    # The third unknown is c·t0 (metres), so that all three columns have the same
+    # scale and the singularity test below measures geometry, not units.
+    A[..., 2] = 2.0 * c * (t[..., 1:] - t0)
     b = c2 * (t[..., 1:] ** 2 - t0**2) - sq[..., 1:] - dz
     # Normal equations (batched 3×3), regularised by nothing: singular → NaN.
     AtA = np.einsum("...ki,...kj->...ij", A, A)
@@ -71,6 +73,7 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     sol = np.linalg.solve(AtA, Atb[..., None])[..., 0]
     sol[..., 0] += s0[..., 0, 0]
     sol[..., 1] += s0[..., 0, 1]
+    sol[..., 2] /= c
     sol[~ok] = np.nan
     return sol
 
