@@ -18,6 +18,7 @@ arrivals, missed detections.  The search is *seeded* and *consistency-based*:
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -47,6 +48,14 @@ class AssociationParams:
     echo_min_drop_db: float = 3.0
     site_estimate: bool = True
     speed_uncertainty: float = 0.01
+    burst_span_s: float = 2.5
+    round_tol_s: float = 0.005
+    same_place_m: float = 30.0
+    min_round_gap_s: float = 0.05
+    sigma_ratio: float = 4.0
+    sigma_floor_s: float = 0.002
+    sigma_min_shots: int = 5
+    sigma_learn_sensors: int = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +158,9 @@ class Associator:
         # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
         # shots heard by enough sensors to solve for them; applied to every shot.
         self.site = SiteConditions(c_mps=params.c_mps, wind_prior_mps=params.wind_mps)
+        # Timing-residual scale of recent well-heard shots: a set whose residuals are far
+        # beyond it is stray pulses that happen to fit within the wide association gate.
+        self._sigmas: deque = deque(maxlen=50)
 
     # ------------------------------------------------------------------ search
     def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
@@ -169,12 +181,125 @@ class Associator:
             if shot is None or i not in set(shot.pulse_rows.tolist()):
                 buf.state[i] = TRIED
             if shot is not None:
-                buf.state[shot.pulse_rows] = USED
-                buf.owner_n[shot.pulse_rows] = len(shot.pulse_rows)
-                self._mark_echo_seeds(buf, shot.pulse_rows)
-                self._learn_site(shot)
-                shots.append(shot)
+                pending = [shot]
+                while pending:
+                    found = pending.pop()
+                    self._accept(buf, found)
+                    shots.append(found)
+                    pending.extend(self._same_place_rounds(buf, found, shots, ready_t))
         return shots
+
+    def _accept(self, buf: PulseBuffer, shot: FoundShot) -> None:
+        buf.state[shot.pulse_rows] = USED
+        buf.owner_n[shot.pulse_rows] = len(shot.pulse_rows)
+        self._mark_echo_seeds(buf, shot.pulse_rows)
+        self._learn_site(shot)
+
+    def _same_place_rounds(self, buf: PulseBuffer, shot: FoundShot, known: list[FoundShot],
+                           ready_t: float) -> list[FoundShot]:
+        """Other rounds fired from where ``shot`` was: strings, bursts and full-auto fire.
+
+        A round from the same place reaches every sensor after the same propagation time,
+        so with the place known each pulse implies an emission time — its arrival minus
+        that sensor's propagation time (observed, for the sensors that heard ``shot``,
+        which carries the wind and temperature error along; predicted, for the others).
+        Emission times on which several sensors agree are further rounds.  One unknown
+        instead of three: rounds 70 ms apart separate cleanly, where a seeded search on
+        interleaved pulses mixes them.  Each candidate round is then refined on its own
+        (a slowly moving shooter stays within the tolerance) and checked like any shot.
+        """
+        p = self.p
+        f = shot.fit
+        t0 = f.t0_s
+        lo = np.searchsorted(buf.t, t0 - p.burst_span_s, "left")
+        hi = np.searchsorted(buf.t, t0 + p.burst_span_s + p.max_range_m / p.c_mps, "right")
+        rows = np.arange(lo, hi)
+        rows = rows[(buf.state[rows] != USED) & self.enabled[buf.sensor[rows]]]
+        if len(rows) < 3:
+            return []
+        sens = buf.sensor[rows]
+        c_eff = self._c_eff(f)
+        tau_model = np.sqrt((self.pos[:, 0] - f.x_m) ** 2 + (self.pos[:, 1] - f.y_m) ** 2
+                            + (self.pos[:, 2] - shot.z_src) ** 2) / c_eff
+        in_range = tau_model * c_eff <= p.max_range_m
+        rows, sens = rows[in_range[sens]], sens[in_range[sens]]
+        if len(rows) < 3:
+            return []
+        # Observed propagation at the shot's own sensors; predicted elsewhere.
+        tau = tau_model.copy()
+        tol = p.round_tol_s + p.speed_uncertainty * tau_model
+        own = buf.sensor[shot.pulse_rows]
+        tau[own] = buf.t[shot.pulse_rows] - t0
+        tol[own] = p.round_tol_s
+        lag = buf.t[rows] - tau[sens]
+        tol_r = tol[sens]
+        # Emission times already taken here (this round and rounds found before).
+        taken = np.array([k.fit.t0_s for k in known
+                          if abs(k.fit.t0_s - t0) <= 2 * p.burst_span_s
+                          and np.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m])
+        order = np.argsort(lag)
+        lag, tol_r, rows, sens = lag[order], tol_r[order], rows[order], sens[order]
+        # Candidate emission times: every lag; support = distinct sensors within tolerance.
+        near = np.abs(lag[None, :] - lag[:, None]) <= tol_r[None, :]
+        n_sens = len(self.pos)
+        support = np.zeros(len(lag), dtype=int)
+        for i in range(len(lag)):
+            support[i] = len(np.unique(sens[near[i]]))
+        out: list[FoundShot] = []
+        free = np.ones(len(lag), dtype=bool)
+        min_gap = p.min_round_gap_s
+        for i in np.argsort(-support, kind="stable"):
+            if support[i] < 3:
+                break
+            if not free[i]:
+                continue
+            c0 = lag[i]
+            if len(taken) and np.min(np.abs(taken - c0)) < min_gap:
+                continue
+            cand = near[i] & free
+            # One pulse per sensor: the nearest the common emission time.
+            idx = np.flatnonzero(cand)
+            best: dict[int, int] = {}
+            for j in idx[np.argsort(np.abs(lag[idx] - c0))]:
+                best.setdefault(int(sens[j]), int(j))
+            if len(best) < 3:
+                continue
+            pick = np.array(list(best.values()))
+            sel = rows[pick]
+            ts = float(buf.t[sel].min())
+            if ts > ready_t:
+                continue
+            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src)
+            if round_shot is None:
+                continue
+            g = round_shot.fit
+            if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
+                continue
+            if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
+                continue
+            if not self._plausible(round_shot, buf):
+                continue
+            used = np.isin(rows, round_shot.pulse_rows)
+            free &= ~used
+            taken = np.append(taken, g.t0_s)
+            # Mark now so that later candidates here do not reuse the pulses.
+            buf.state[round_shot.pulse_rows] = USED
+            out.append(round_shot)
+        return out
+
+    def _fit_set(self, buf: PulseBuffer, sel: np.ndarray, ts: float, x0: tuple[float, float],
+                 z_src: float) -> FoundShot | None:
+        """Refine a chosen pulse set (one pulse per sensor) from ``x0``; None unless it
+        holds together as a shot."""
+        p = self.p
+        S = self.pos[buf.sensor[sel]]
+        t = buf.t[sel] - ts
+        fit = refine(S, t, x0=x0, c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                     gate_s=p.tol_s)
+        if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
+            return None
+        return self._make_shot(sel, S, t, fit, ts, z_src)
 
     def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
         """Pulses trailing a shot's pulse at the same sensor within the echo window, and
@@ -236,6 +361,18 @@ class Associator:
             if echo_like.mean() >= 0.5 and not _repeats_from_same_place(trail, dt):
                 return False
         return True
+
+    def _typical_residuals(self, sigma_s: float, tau_s: np.ndarray) -> bool:
+        """Residuals within ``sigma_ratio`` times the site's typical scale (learnt from the
+        last well-heard shots; no test until there are enough of them), plus what the
+        remaining uncertainty of wind and sound speed can add over these paths
+        (``tau_s``: propagation times)."""
+        p = self.p
+        if len(self._sigmas) < p.sigma_min_shots:
+            return True
+        typical = _median(np.array(self._sigmas))
+        speed = self.site.speed_sd_mps / p.c_mps * float(np.mean(tau_s))
+        return sigma_s <= max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 
     def _z_src(self, sensors: np.ndarray) -> float:
         if self.p.ground_z_m is not None:
@@ -360,16 +497,364 @@ class Associator:
         fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
                      gate_s=min(gate * 1.5, p.tol_s))
-        keep2 = fit.inliers
-        n_ok = int(keep2.sum())
-        if n_ok < 3:
+        return self._make_shot(sel_rows2, S2, t2, fit, ts, z_src)
+
+    def _make_shot(self, rows: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit, ts: float,
+                   z_src: float) -> FoundShot | None:
+        """The shot of a refined set — its inliers, if they are enough and their residuals
+        are within the site's typical scale."""
+        p = self.p
+        keep = fit.inliers
+        n_ok = int(keep.sum())
+        if n_ok < 3 or not self._typical_residuals(fit.sigma_s, (t - fit.t0_s)[keep]):
             return None
-        if n_ok < p.min_sensors and not _unique_three(S2[keep2], t2[keep2], p.c_mps, z_src, p.max_range_m):
+        if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
         fit = replace(fit, t0_s=fit.t0_s + ts)
-        return FoundShot(pulse_rows=sel_rows2[keep2], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
-                         residuals_s=fit.residuals_s[keep2],
-                         S=S2[keep2], t=t2[keep2], t_ref=ts)
+        return FoundShot(pulse_rows=rows[keep], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
+                         residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts)
+
+    def _same_place_rounds(self, buf: PulseBuffer, shot: FoundShot, known: list[FoundShot],
+                           ready_t: float) -> list[FoundShot]:
+        """Other rounds fired from where ``shot`` was: strings, bursts and full-auto fire.
+
+        A round from the same place reaches every sensor after the same propagation time,
+        so with the place known each pulse implies an emission time — its arrival minus
+        that sensor's propagation time (observed, for the sensors that heard ``shot``,
+        which carries the wind and temperature error along; predicted, for the others).
+        Emission times on which several sensors agree are further rounds.  One unknown
+        instead of three: rounds 70 ms apart separate cleanly, where a seeded search on
+        interleaved pulses mixes them.  Each candidate round is then refined on its own
+        (a slowly moving shooter stays within the tolerance) and checked like any shot.
+        """
+        p = self.p
+        f = shot.fit
+        t0 = f.t0_s
+        lo = np.searchsorted(buf.t, t0 - p.burst_span_s, "left")
+        hi = np.searchsorted(buf.t, t0 + p.burst_span_s + p.max_range_m / p.c_mps, "right")
+        rows = np.arange(lo, hi)
+        rows = rows[(buf.state[rows] != USED) & self.enabled[buf.sensor[rows]]]
+        if len(rows) < 3:
+            return []
+        sens = buf.sensor[rows]
+        c_eff = self._c_eff(f)
+        tau_model = np.sqrt((self.pos[:, 0] - f.x_m) ** 2 + (self.pos[:, 1] - f.y_m) ** 2
+                            + (self.pos[:, 2] - shot.z_src) ** 2) / c_eff
+        in_range = tau_model * c_eff <= p.max_range_m
+        rows, sens = rows[in_range[sens]], sens[in_range[sens]]
+        if len(rows) < 3:
+            return []
+        # Observed propagation at the shot's own sensors; predicted elsewhere.
+        tau = tau_model.copy()
+        tol = p.round_tol_s + p.speed_uncertainty * tau_model
+        own = buf.sensor[shot.pulse_rows]
+        tau[own] = buf.t[shot.pulse_rows] - t0
+        tol[own] = p.round_tol_s
+        lag = buf.t[rows] - tau[sens]
+        tol_r = tol[sens]
+        # Emission times already taken here (this round and rounds found before).
+        taken = np.array([k.fit.t0_s for k in known
+                          if abs(k.fit.t0_s - t0) <= 2 * p.burst_span_s
+                          and np.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m])
+        order = np.argsort(lag)
+        lag, tol_r, rows, sens = lag[order], tol_r[order], rows[order], sens[order]
+        # Candidate emission times: every lag; support = distinct sensors within tolerance.
+        near = np.abs(lag[None, :] - lag[:, None]) <= tol_r[None, :]
+        n_sens = len(self.pos)
+        support = np.zeros(len(lag), dtype=int)
+        for i in range(len(lag)):
+            support[i] = len(np.unique(sens[near[i]]))
+        out: list[FoundShot] = []
+        free = np.ones(len(lag), dtype=bool)
+        min_gap = p.min_round_gap_s
+        for i in np.argsort(-support, kind="stable"):
+            if support[i] < 3:
+                break
+            if not free[i]:
+                continue
+            c0 = lag[i]
+            if len(taken) and np.min(np.abs(taken - c0)) < min_gap:
+                continue
+            cand = near[i] & free
+            # One pulse per sensor: the nearest the common emission time.
+            idx = np.flatnonzero(cand)
+            best: dict[int, int] = {}
+            for j in idx[np.argsort(np.abs(lag[idx] - c0))]:
+                best.setdefault(int(sens[j]), int(j))
+            if len(best) < 3:
+                continue
+            pick = np.array(list(best.values()))
+            sel = rows[pick]
+            ts = float(buf.t[sel].min())
+            if ts > ready_t:
+                continue
+            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src)
+            if round_shot is None:
+                continue
+            g = round_shot.fit
+            if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
+                continue
+            if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
+                continue
+            if not self._plausible(round_shot, buf):
+                continue
+            used = np.isin(rows, round_shot.pulse_rows)
+            free &= ~used
+            taken = np.append(taken, g.t0_s)
+            # Mark now so that later candidates here do not reuse the pulses.
+            buf.state[round_shot.pulse_rows] = USED
+            out.append(round_shot)
+        return out
+
+    def _fit_set(self, buf: PulseBuffer, sel: np.ndarray, ts: float, x0: tuple[float, float],
+                 z_src: float) -> FoundShot | None:
+        """Refine a chosen pulse set (one pulse per sensor) from ``x0``; None unless it
+        holds together as a shot."""
+        p = self.p
+        S = self.pos[buf.sensor[sel]]
+        t = buf.t[sel] - ts
+        fit = refine(S, t, x0=x0, c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                     gate_s=p.tol_s)
+        if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
+            return None
+        return self._make_shot(sel, S, t, fit, ts, z_src)
+
+    def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
+        """Pulses trailing a shot's pulse at the same sensor within the echo window, and
+        weaker, are almost surely its echoes: they stay available to other shots but
+        are not tried as seeds (which is most of the work for echo-rich data)."""
+        t_used = buf.t[rows]
+        lo = np.searchsorted(buf.t, t_used.min(), "right")
+        hi = np.searchsorted(buf.t, t_used.max() + self.p.echo_window_s, "right")
+        cand = np.arange(lo, hi)
+        cand = cand[buf.state[cand] == NEW]
+        if not len(cand):
+            return
+        same = buf.sensor[cand][:, None] == buf.sensor[rows][None, :]
+        dt = buf.t[cand][:, None] - t_used[None, :]
+        weaker = (buf.level[rows][None, :] - buf.level[cand][:, None]) >= self.p.echo_min_drop_db
+        echo = np.any(same & (dt > 0) & (dt <= self.p.echo_window_s) & weaker, axis=1)
+        buf.state[cand[echo]] = TRIED
+
+    def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
+        """Reject consistent-looking sets that a real shot would not produce.
+
+        * Hearing: of the sensors nearer the located source than the median
+          participant, at least ``min_hearing_fraction`` must have heard it — a set of
+          stray pulses that happens to fit leaves most nearby sensors silent.
+        * Echo: when most of a shot's pulses each trail (same sensor, within
+          ``echo_window_s``) a pulse already used by a shot heard by at least
+          1/``echo_max_ratio`` times as many sensors, they are that shot's reflections,
+          not another round.
+        """
+        p = self.p
+        sens = buf.sensor[shot.pulse_rows]
+        d = np.hypot(self.pos[:, 0] - shot.fit.x_m, self.pos[:, 1] - shot.fit.y_m)
+        r_med = _median(d[sens])
+        near = self.enabled & (d <= r_med + 1.0)
+        heard = np.zeros(len(self.pos), dtype=bool)
+        heard[sens] = True
+        n_near = int(near.sum())
+        if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+            return False
+        # Echo test: most of this shot's pulses trail, at the same sensor and within the
+        # echo window, a pulse already used by a shot heard by many more sensors.
+        rows = shot.pulse_rows
+        n = len(rows)
+        t_g = buf.t[rows]
+        lo = np.searchsorted(buf.t, t_g.min() - p.echo_window_s, "left")
+        hi = np.searchsorted(buf.t, t_g.max(), "left")
+        prev = np.arange(lo, hi)
+        prev = prev[buf.state[prev] == USED]
+        if len(prev):
+            same = buf.sensor[prev][None, :] == sens[:, None]
+            dt = t_g[:, None] - buf.t[prev][None, :]
+            trail = same & (dt > 0) & (dt <= p.echo_window_s)
+            # An echo is weaker than the pulse it trails, or (levels unknown) belongs to a
+            # set much smaller than the shot that pulse went to.
+            drop = buf.level[prev][None, :] - buf.level[rows][:, None]
+            weaker = drop >= p.echo_min_drop_db
+            much_smaller = (buf.owner_n[prev] * p.echo_max_ratio >= n)[None, :]
+            echo_like = np.any(trail & (weaker | much_smaller), axis=1)
+            if echo_like.mean() >= 0.5 and not _repeats_from_same_place(trail, dt):
+                return False
+        return True
+
+    def _typical_residuals(self, sigma_s: float, tau_s: np.ndarray) -> bool:
+        """Residuals within ``sigma_ratio`` times the site's typical scale (learnt from the
+        last well-heard shots; no test until there are enough of them), plus what the
+        remaining uncertainty of wind and sound speed can add over these paths
+        (``tau_s``: propagation times)."""
+        p = self.p
+        if len(self._sigmas) < p.sigma_min_shots:
+            return True
+        typical = _median(np.array(self._sigmas))
+        speed = self.site.speed_sd_mps / p.c_mps * float(np.mean(tau_s))
+        return sigma_s <= max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
+
+    def _z_src(self, sensors: np.ndarray) -> float:
+        if self.p.ground_z_m is not None:
+            return float(self.p.ground_z_m)
+        return float(_median(self.pos[sensors, 2]) - self.p.sensor_height_m)
+
+    def _from_seed(self, buf: PulseBuffer, seed: int) -> FoundShot | None:
+        p = self.p
+        ts = buf.t[seed]
+        a = buf.sensor[seed]
+        lo = np.searchsorted(buf.t, ts - self.window_s, "left")
+        hi = np.searchsorted(buf.t, ts + self.window_s, "right")
+        rows = np.arange(lo, hi)
+        sens = buf.sensor[rows]
+        ok = (buf.state[rows] != USED) & (sens != a) & self.enabled[sens]
+        rows, sens = rows[ok], sens[ok]
+        dpair = self.pair_m[a, sens]
+        dt = buf.t[rows] - ts
+        ok = (dpair <= 2.0 * p.max_range_m) & (np.abs(dt) <= dpair / p.c_mps + p.tol_s)
+        rows, sens, dt = rows[ok], sens[ok], dt[ok]
+        if len(rows) == 0:
+            return None
+        # Group candidates by sensor, in time order within a sensor.
+        order = np.lexsort((dt, sens))
+        rows, sens, dt = rows[order], sens[order], dt[order]
+        starts = np.flatnonzero(np.concatenate(([True], sens[1:] != sens[:-1])))
+        n_sensors = len(starts) + 1
+        k_sensors = n_sensors
+        if n_sensors < 3:
+            return None
+        counts = np.diff(np.append(starts, len(rows)))
+        group = np.repeat(np.arange(len(starts)), counts)
+        rank = np.arange(len(rows)) - starts[group]
+        # Preferred pulse per sensor: the earliest not clearly before the seed.
+        late_enough = dt >= -p.tol_s
+        pref = np.full(len(starts), -1)
+        first_ok = np.where(late_enough, rank, 1 << 30)
+        best_rank = np.minimum.reduceat(first_ok, starts)
+        for_s = best_rank < (1 << 30)
+        pref[for_s] = starts[for_s] + best_rank[for_s]
+        pref[~for_s] = starts[~for_s]
+
+        S_all = self.pos[sens]
+        t_all = buf.t[rows] - ts
+        z_src = self._z_src(np.append(sens[pref], a))
+        seed_pos = self.pos[a]
+
+        hyps = self._hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
+        if hyps is None:
+            return None
+        # Score: distinct sensors whose best pulse is within tolerance.
+        dx = S_all[None, :, 0] - hyps[:, 0:1]
+        dy = S_all[None, :, 1] - hyps[:, 1:2]
+        dz = S_all[None, :, 2] - z_src
+        c_site = p.c_mps + self.site_dc
+        prop = np.sqrt(dx * dx + dy * dy + dz * dz) / c_site
+        res = t_all[None, :] - hyps[:, 2:3] - prop
+        # Tolerance grows with path length: unknown wind and temperature error scale it.
+        absr = np.abs(res) / (1.0 + p.speed_uncertainty * prop / p.tol_s)
+        per_sensor = np.minimum.reduceat(absr, starts, axis=1)
+        good = per_sensor <= p.tol_s
+        ds = np.hypot(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1])
+        seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / c_site
+        seed_ok = np.abs(seed_res) <= p.tol_s
+        # Soft consistency: each sensor counts by how tightly its best pulse fits, so a
+        # tight set beats a loose one of the same size.
+        score = good.sum(axis=1) + seed_ok - 0.5 * np.where(good, per_sensor / p.tol_s, 1.0).mean(axis=1)
+        score[~np.isfinite(score)] = -np.inf
+        # Best hypothesis that includes the seed.  An unseeded hypothesis that scores
+        # higher *and claims the same pulses* means the seed is an echo or stray pulse
+        # leading into another shot: leave that shot for its own first pulse.  One
+        # claiming other pulses (the next round of a burst) does not veto this seed.
+        seeded = np.where(seed_ok, score, -np.inf)
+        best = int(np.argmax(seeded))
+        if not np.isfinite(seeded[best]):
+            return None
+        rival = int(np.argmax(score))
+        if rival != best and score[rival] > seeded[best]:
+            pick_b = _argmin_reduceat(absr[best], starts, counts)
+            pick_r = _argmin_reduceat(absr[rival], starts, counts)
+            both = good[best] & good[rival]
+            shared = int(np.sum(both & (pick_b == pick_r)))
+            if shared >= 0.5 * good[best].sum():
+                return None
+        support = int(good[best].sum() + seed_ok[best])
+        # Fast exit: refinement cannot grow a set, so a best hypothesis short of a
+        # confident shot is not worth refining — unless three sensors are all there are.
+        if support < 3 or (support < p.min_sensors and k_sensors > 3):
+            return None
+        # One pulse per consistent sensor: the one nearest the prediction.
+        r_best = absr[best]
+        cols = starts + _argmin_reduceat(r_best, starts, counts)
+        chosen = cols[good[best]]
+        S_sel = np.vstack([seed_pos[None, :], S_all[chosen]])  # the seed first
+        t_sel = np.concatenate(([0.0], t_all[chosen]))
+        fit = refine(
+            S_sel, t_sel, x0=(float(hyps[best, 0]), float(hyps[best, 1])), c=p.c_mps, z_src=z_src,
+            wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
+            estimate_nuisance=False, gate_s=p.tol_s, max_iter=8,
+        )
+        if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
+            return None
+        # Re-select against the refined prediction: a sensor whose chosen pulse became an
+        # outlier may have another candidate that fits now.
+        tau = np.sqrt((S_all[:, 0] - fit.x_m) ** 2 + (S_all[:, 1] - fit.y_m) ** 2 + (S_all[:, 2] - z_src) ** 2) / self._c_eff(fit)
+        r2 = t_all - fit.t0_s - tau
+        gate = max(4.0 * fit.sigma_s, p.min_gate_s)
+        gate = min(gate, p.tol_s)
+        absr2 = np.where((r2 <= gate) & (r2 >= -1.5 * gate), np.abs(r2), np.inf)
+        cols2 = starts + _argmin_reduceat(absr2, starts, counts)
+        keep = np.isfinite(absr2[cols2])
+        seed_in = bool(fit.inliers[0])
+        sel_rows2 = rows[cols2[keep]]
+        S2 = S_all[cols2[keep]]
+        t2 = t_all[cols2[keep]]
+        if seed_in:
+            sel_rows2 = np.concatenate(([seed], sel_rows2))
+            S2 = np.vstack([seed_pos[None, :], S2])
+            t2 = np.concatenate(([0.0], t2))
+        if len(sel_rows2) < 3:
+            return None
+        fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                     gate_s=min(gate * 1.5, p.tol_s))
+        return self._make_shot(sel_rows2, S2, t2, fit, ts, z_src)
+
+    def _make_shot(self, rows: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit, ts: float,
+                   z_src: float) -> FoundShot | None:
+        """The shot of a refined set — its inliers, if they are enough and their residuals
+        are within the site's typical scale."""
+        p = self.p
+        keep = fit.inliers
+        n_ok = int(keep.sum())
+        if n_ok < 3 or not self._typical_residuals(fit.sigma_s, (t - fit.t0_s)[keep]):
+            return None
+        if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
+            return None
+        fit = replace(fit, t0_s=fit.t0_s + ts)
+        return FoundShot(pulse_rows=rows[keep], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
+                         residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts)
+
+    def _leave_one_out(self, S: np.ndarray, t: np.ndarray, fit: Fit, z_src: float):
+        """Refit without each inlier in turn; the best fit that passes the residual test
+        (and its inlier mask over the full set), or (None, None)."""
+        p = self.p
+        idx = np.flatnonzero(fit.inliers)
+        best, best_keep = None, None
+        for i in idx:
+            m = fit.inliers.copy()
+            m[i] = False
+            g = refine(S[m], t[m], x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src,
+                       wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
+                       estimate_nuisance=False, gate_s=p.tol_s)
+            if not (np.isfinite(g.x_m) and self._typical_residuals(g.sigma_s)):
+                continue
+            if best is None or g.sigma_s < best.sigma_s:
+                keep = np.zeros(len(t), dtype=bool)
+                keep[np.flatnonzero(m)[g.inliers]] = True
+                # residuals over the full set, for the caller's bookkeeping
+                r = np.full(len(t), np.nan)
+                r[np.flatnonzero(m)] = g.residuals_s
+                best, best_keep = replace(g, residuals_s=r, inliers=keep), keep
+        return best, best_keep
 
     def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):
         """Column of a pulse for each picked sensor: its preferred pulse with probability
@@ -390,7 +875,10 @@ class Associator:
         return self.site.dc_mps
 
     def _learn_site(self, shot: FoundShot) -> None:
-        """Add a confident shot to the site's pooled wind / sound-speed estimate."""
+        """Add a confident shot to the site's pooled wind / sound-speed estimate and
+        timing-residual scale."""
+        if len(shot.pulse_rows) >= self.p.sigma_learn_sensors:
+            self._sigmas.append(shot.fit.sigma_s)
         if not self.p.site_estimate or shot.low_confidence or shot.S is None:
             return
         f = shot.fit

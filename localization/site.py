@@ -22,6 +22,7 @@ class SiteConditions:
         self.prior = np.array([wind_prior_mps[0], wind_prior_mps[1], 0.0], dtype=float)
         self.prior_prec = np.array([1 / wind_sigma_mps**2, 1 / wind_sigma_mps**2, 1 / dc_sigma_mps**2])
         self.theta = self.prior.copy()
+        self.cov = np.diag(1.0 / self.prior_prec)
         self.shots: deque = deque(maxlen=max_shots)
         self.min_shots = min_shots
         self.min_spread_m = min_spread_m
@@ -47,11 +48,17 @@ class SiteConditions:
         self.shots.append((np.asarray(S, float), np.asarray(t, float), np.array(xy, float), float(t0),
                            float(z_src), max(float(sigma_s), 1e-4)))
         self._added += 1
-        # Re-solving over all pooled shots is the costly part: do it on the first
-        # chance and then every few shots (conditions change over minutes, not seconds).
-        if self.learnt and (not self._solved or self._added % self.solve_every == 0):
+        # Re-solving over all pooled shots is the costly part: do it on every shot while
+        # there are few, then every few shots (conditions change over minutes, not seconds).
+        if self.learnt and (len(self.shots) < 2 * self.solve_every or self._added % self.solve_every == 0):
             self._solve()
             self._solved = True
+
+    @property
+    def speed_sd_mps(self) -> float:
+        """How far the effective speed of sound along a ray may still be off (m/s): the
+        posterior spread of wind and speed-of-sound error (the priors until learnt)."""
+        return float(np.sqrt(np.trace(self.cov)))
 
     @property
     def learnt(self) -> bool:
@@ -63,7 +70,7 @@ class SiteConditions:
         xy = np.array([s[2] for s in self.shots])
         return float(np.max(np.ptp(xy, axis=0))) if len(xy) > 1 else 0.0
 
-    def _solve(self, iterations: int = 2) -> None:
+    def _solve(self, iterations: int = 3) -> None:
         theta = self.theta.copy()
         for _ in range(iterations):
             H = np.diag(self.prior_prec).astype(float)
@@ -90,12 +97,14 @@ class SiteConditions:
                 self.shots[k] = (S, t, xy, t0, z, sig)
             try:
                 theta = theta + np.linalg.solve(H, g)
+                cov = np.linalg.inv(H)
             except np.linalg.LinAlgError:
                 return
         # Keep to physically plausible values (a bad batch must not run away).
         theta[:2] = np.clip(theta[:2], -15.0, 15.0)
         theta[2] = float(np.clip(theta[2], -15.0, 15.0))
         self.theta = theta
+        self.cov = cov
 
 
 def _residuals(S, t, xy, t0, z, c, theta):
