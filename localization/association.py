@@ -54,7 +54,7 @@ class AssociationParams:
     min_round_gap_s: float = 0.05
     sigma_ratio: float = 4.0
     sigma_floor_s: float = 0.002
-    sigma_min_shots: int = 5
+    sigma_min_shots: int = 3
     sigma_learn_sensors: int = 6
 
 
@@ -70,6 +70,7 @@ class FoundShot:
     S: np.ndarray | None = None  # positions of the chosen pulses' sensors (for site learning)
     t: np.ndarray | None = None  # their arrival times relative to t_ref
     t_ref: float = 0.0
+    sensors: np.ndarray | None = None  # their sensor indices
 
 
 class PulseBuffer:
@@ -153,6 +154,7 @@ class Associator:
         diff = self.pos[:, None, :2] - self.pos[None, :, :2]
         self.pair_m = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         self.window_s = 2.0 * params.max_range_m / params.c_mps + params.tol_s
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.enabled = np.ones(len(self.pos), dtype=bool)
         # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
@@ -161,11 +163,27 @@ class Associator:
         # Timing-residual scale of recent well-heard shots: a set whose residuals are far
         # beyond it is stray pulses that happen to fit within the wide association gate.
         self._sigmas: deque = deque(maxlen=50)
+        # Shots of the last few seconds, in the order found: places to look for more rounds.
+        self._recent: deque[FoundShot] = deque()
+
+    def learn_from(self, other: "Associator") -> None:
+        """Start from what ``other`` learnt about the site: wind, speed-of-sound error
+        (as the prior, with its spread) and the typical timing-residual scale."""
+        self.site.theta = other.site.theta.copy()
+        self.site.prior = other.site.theta.copy()
+        self.site.cov = other.site.cov.copy()
+        self._sigmas = deque(other._sigmas, maxlen=other._sigmas.maxlen)
 
     # ------------------------------------------------------------------ search
     def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
-        """Process every unused seed with ``t ≤ ready_t``, in time order."""
+        """Process every unused seed with ``t ≤ ready_t``, in time order.  Each shot found
+        is first searched for further rounds from its place — also shots of earlier calls,
+        whose later rounds may have become complete since."""
         shots: list[FoundShot] = []
+        horizon = self.p.burst_span_s + self.window_s
+        while self._recent and self._recent[0].fit.t0_s < ready_t - horizon:
+            self._recent.popleft()
+        self._collect_rounds(buf, list(self._recent), shots, ready_t)
         i = 0
         while True:
             cand = np.flatnonzero((buf.state[i:] == NEW) & (buf.t[i:] <= ready_t))
@@ -181,22 +199,30 @@ class Associator:
             if shot is None or i not in set(shot.pulse_rows.tolist()):
                 buf.state[i] = TRIED
             if shot is not None:
-                pending = [shot]
-                while pending:
-                    found = pending.pop()
-                    self._accept(buf, found)
-                    shots.append(found)
-                    pending.extend(self._same_place_rounds(buf, found, shots, ready_t))
+                self._accept(buf, shot)
+                shots.append(shot)
+                self._collect_rounds(buf, [shot], shots, ready_t)
         return shots
 
+    def _collect_rounds(self, buf: PulseBuffer, anchors: list[FoundShot], shots: list[FoundShot],
+                        ready_t: float) -> None:
+        """Further rounds from the anchors' places (and from those rounds' places), added
+        to ``shots``."""
+        pending = list(anchors)
+        while pending:
+            for found in self._same_place_rounds(buf, pending.pop(), ready_t):
+                self._accept(buf, found)
+                shots.append(found)
+                pending.append(found)
+
     def _accept(self, buf: PulseBuffer, shot: FoundShot) -> None:
+        self._recent.append(shot)
         buf.state[shot.pulse_rows] = USED
         buf.owner_n[shot.pulse_rows] = len(shot.pulse_rows)
         self._mark_echo_seeds(buf, shot.pulse_rows)
         self._learn_site(shot)
 
-    def _same_place_rounds(self, buf: PulseBuffer, shot: FoundShot, known: list[FoundShot],
-                           ready_t: float) -> list[FoundShot]:
+    def _same_place_rounds(self, buf: PulseBuffer, shot: FoundShot, ready_t: float) -> list[FoundShot]:
         """Other rounds fired from where ``shot`` was: strings, bursts and full-auto fire.
 
         A round from the same place reaches every sensor after the same propagation time,
@@ -228,13 +254,12 @@ class Associator:
         # Observed propagation at the shot's own sensors; predicted elsewhere.
         tau = tau_model.copy()
         tol = p.round_tol_s + p.speed_uncertainty * tau_model
-        own = buf.sensor[shot.pulse_rows]
-        tau[own] = buf.t[shot.pulse_rows] - t0
-        tol[own] = p.round_tol_s
+        tau[shot.sensors] = shot.t + shot.t_ref - t0
+        tol[shot.sensors] = p.round_tol_s
         lag = buf.t[rows] - tau[sens]
         tol_r = tol[sens]
         # Emission times already taken here (this round and rounds found before).
-        taken = np.array([k.fit.t0_s for k in known
+        taken = np.array([k.fit.t0_s for k in self._recent
                           if abs(k.fit.t0_s - t0) <= 2 * p.burst_span_s
                           and np.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m])
         order = np.argsort(lag)
@@ -268,7 +293,7 @@ class Associator:
             sel = rows[pick]
             ts = float(buf.t[sel].min())
             if ts > ready_t:
-                continue
+                continue  # some of its pulses may not have arrived yet
             round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src)
             if round_shot is None:
                 continue
@@ -299,7 +324,7 @@ class Associator:
                      gate_s=p.tol_s)
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None
-        return self._make_shot(sel, S, t, fit, ts, z_src)
+        return self._make_shot(sel, buf.sensor[sel], S, t, fit, ts, z_src)
 
     def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
         """Pulses trailing a shot's pulse at the same sensor within the echo window, and
@@ -337,7 +362,10 @@ class Associator:
         heard = np.zeros(len(self.pos), dtype=bool)
         heard[sens] = True
         n_near = int(near.sum())
-        if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+        # With the site's residual scale known, four pulses are checked by it; three
+        # always fit, and only their hearing pattern can tell a shot from strays.
+        limit = 3 if len(self._sigmas) >= p.sigma_min_shots else p.hearing_test_max_sensors
+        if len(sens) <= limit and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
             return False
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.
@@ -371,7 +399,7 @@ class Associator:
         if len(self._sigmas) < p.sigma_min_shots:
             return True
         typical = _median(np.array(self._sigmas))
-        speed = self.site.speed_sd_mps / p.c_mps * float(np.mean(tau_s))
+        speed = self.site.speed_sd_mps / p.c_mps * float(np.std(tau_s))
         return sigma_s <= max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 
     def _z_src(self, sensors: np.ndarray) -> float:
@@ -420,6 +448,10 @@ class Associator:
         z_src = self._z_src(np.append(sens[pref], a))
         seed_pos = self.pos[a]
 
+        # Random hypotheses drawn from a generator keyed by the seed pulse itself, so a
+        # shot's outcome does not depend on what was searched before it (batch and
+        # streaming runs, or runs differing elsewhere, agree).
+        self.rng = np.random.default_rng((self.seed, int(a), int(buf.ref[seed])))
         hyps = self._hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
         if hyps is None:
             return None
@@ -497,10 +529,10 @@ class Associator:
         fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
                      gate_s=min(gate * 1.5, p.tol_s))
-        return self._make_shot(sel_rows2, S2, t2, fit, ts, z_src)
+        return self._make_shot(sel_rows2, buf.sensor[sel_rows2], S2, t2, fit, ts, z_src)
 
-    def _make_shot(self, rows: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit, ts: float,
-                   z_src: float) -> FoundShot | None:
+    def _make_shot(self, rows: np.ndarray, sensors: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit,
+                   ts: float, z_src: float) -> FoundShot | None:
         """The shot of a refined set — its inliers, if they are enough and their residuals
         are within the site's typical scale."""
         p = self.p
@@ -512,7 +544,8 @@ class Associator:
             return None
         fit = replace(fit, t0_s=fit.t0_s + ts)
         return FoundShot(pulse_rows=rows[keep], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
-                         residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts)
+                         residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts,
+                         sensors=sensors[keep])
 
     def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):
         """Column of a pulse for each picked sensor: its preferred pulse with probability

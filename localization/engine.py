@@ -250,11 +250,11 @@ def locate_batch(
     latest = _run_all(engine, pulses)
     site = engine._assoc.site
     if site.learnt and len(site.shots) >= MIN_SHOTS_FOR_SECOND_PASS:
-        # Wind and temperature error were learnt from the shots themselves; the early
-        # shots were located before that.  Locate everything again knowing them.
+        # Wind, temperature error and the timing-residual scale were learnt from the
+        # shots themselves; the early shots were located before that.  Locate
+        # everything again knowing them.
         again = Engine(sensors, config)
-        again._assoc.site.theta = site.theta.copy()
-        again._assoc.site.prior = site.theta.copy()
+        again._assoc.learn_from(engine._assoc)
         latest = _run_all(again, pulses)
     return sorted(latest.values(), key=lambda i: i.start_ns)
 
