@@ -300,8 +300,14 @@ class Associator:
             g = round_shot.fit
             if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
                 continue
+            # Same paths, same residual scale: a round fitting much worse than the shot it
+            # was found from is pulses of another place that line up by chance.
+            if g.sigma_s > max(p.sigma_ratio * f.sigma_s, p.sigma_floor_s):
+                continue
             if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
                 continue
+            # Echoes would line up on one emission time only by chance, so only the
+            # hearing pattern is checked.
             if not self._plausible(round_shot, buf):
                 continue
             used = np.isin(rows, round_shot.pulse_rows)
@@ -343,7 +349,7 @@ class Associator:
         echo = np.any(same & (dt > 0) & (dt <= self.p.echo_window_s) & weaker, axis=1)
         buf.state[cand[echo]] = TRIED
 
-    def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
+    def _plausible(self, shot: FoundShot, buf: PulseBuffer, echo_test: bool = True) -> bool:
         """Reject consistent-looking sets that a real shot would not produce.
 
         * Hearing: of the sensors nearer the located source than the median
@@ -367,6 +373,8 @@ class Associator:
         limit = 3 if len(self._sigmas) >= p.sigma_min_shots else p.hearing_test_max_sensors
         if len(sens) <= limit and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
             return False
+        if not echo_test:
+            return True
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.
         rows = shot.pulse_rows
