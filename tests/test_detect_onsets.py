@@ -78,3 +78,43 @@ def test_bad_input_raises():
         detect_impulses(np.zeros((2, 100)), SR)
     with pytest.raises(ValueError, match="sample_rate_hz"):
         detect_impulses(np.zeros(100), 0)
+
+
+def _blast_with_reflection(*, precursor: bool) -> tuple[np.ndarray, float]:
+    """A 0.6 ms blast at 0.5 s, then a reflection twice as loud 5 ms later, both clipped;
+    optionally a slow faint swell in the 2 ms before the blast (returns samples, true onset)."""
+    t = np.arange(SR) / SR
+    x = np.random.default_rng(7).normal(0.0, 1e-3, SR)
+    x += 1.5 * _blast(t - 0.5, 0.6e-3, 0.05e-3, 0.0, 0.0, 0.0)
+    x += 3.0 * _blast(t - 0.505, 0.9e-3, 0.1e-3, 0.0, 0.0, 0.0)
+    if precursor:
+        x += np.where((t > 0.498) & (t < 0.5006), 0.02, 0.0)
+    return np.clip(x, -1.0, 1.0), 0.5
+
+
+def test_rise_and_lobe_describe_the_first_lobe_not_a_louder_reflection():
+    from localization.audio.features import pulse_features
+    from localization.audio.onset import highpass
+
+    for precursor in (False, True):
+        x, t0 = _blast_with_reflection(precursor=precursor)
+        d = detect_impulses(x, SR)[0]
+        assert abs(d.onset_s - t0) < 3e-3
+        assert d.features["rise_time_ms"] < 0.3, precursor
+        assert 0.3 < d.features["lobe_ms"] < 0.9, precursor
+        # the same lobe whether the onset sits on the blast or 1.5 ms early on the swell
+        y = highpass(x, SR)
+        early = pulse_features(x, y, (t0 - 0.0015) * SR, SR, 1e-3)
+        assert early["lobe_ms"] == pytest.approx(d.features["lobe_ms"], abs=0.1)
+        assert early["rise_time_ms"] == pytest.approx(d.features["rise_time_ms"], abs=0.1)
+
+
+def test_lobe_separates_a_blast_from_a_long_low_pulse():
+    def lobe(pos_ms: float, rise_ms: float) -> float:
+        t = np.arange(SR) / SR
+        x = np.random.default_rng(1).normal(0.0, 1e-3, SR) + 0.3 * _blast(t - 0.5, pos_ms * 1e-3, rise_ms * 1e-3,
+                                                                          0.0, 0.0, 0.0)
+        return detect_impulses(x, SR)[0].features["lobe_ms"]
+
+    assert lobe(0.7, 0.05) < 1.0   # a handgun blast heard at range
+    assert lobe(3.0, 0.5) > 2.0    # an exhaust backfire's slow push

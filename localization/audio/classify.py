@@ -30,20 +30,34 @@ POSSIBLE_THRESHOLD = 0.2
 INCIDENT_FEATURE_NAMES: tuple[str, ...] = (
     "mean_logit", "min_logit", "std_logit", "log_rounds", "cadence_cv", "log_median_gap_s", "height_100m",
 )
-_LOG_FEATURES = {"rise_time_ms", "duration_ms", "decay_ms"}
+PULSE_INPUT_NAMES: tuple[str, ...] = (*FEATURE_NAMES, "centroid_hz^2")
+"""The pulse model's inputs: every feature — durations (``_ms``) as log10 of ms, since they
+span decades, except ``lobe_ms``, kept linear (0.1–6 ms) so a long first lobe (backfire,
+door slam, aerial shell) weighs steeply; frequencies (``_hz``) as log10 of kHz, so a ring
+narrow *for its frequency* (a hammer's) is a linear combination of them — plus the square
+of the log centroid (``name^2``), because gunfire sits in a band of centroid with decoys on
+both sides (backfire, door slams and aerial shells below; firecrackers, balloons and nail
+guns above), which a logistic model can only express with a squared term."""
+_LINEAR_INPUTS = frozenset({"lobe_ms"})
 
 
-def pulse_vector(features: Mapping[str, float]) -> np.ndarray:
-    """The pulse model's input for one pulse's features (missing features → 0)."""
-    out = np.empty(len(FEATURE_NAMES))
-    for i, name in enumerate(FEATURE_NAMES):
-        v = float(features.get(name, 0.0))
-        if name in _LOG_FEATURES:
-            v = np.log10(max(v, 0.01))
-        elif name.endswith("_hz"):
-            v = v / 1000.0
-        out[i] = v
-    return out
+def _input(features: Mapping[str, float], name: str) -> float:
+    if name.endswith("^2"):
+        return _input(features, name[:-2]) ** 2
+    v = float(features.get(name, 0.0))
+    if name in _LINEAR_INPUTS:
+        return v
+    if name.endswith("_ms"):
+        return float(np.log10(max(v, 0.01)))
+    if name.endswith("_hz"):
+        return float(np.log10(max(v, 10.0) / 1000.0))
+    return v
+
+
+def pulse_vector(features: Mapping[str, float], names: Sequence[str] = PULSE_INPUT_NAMES) -> np.ndarray:
+    """The pulse model's input (``names``: the model's own, default ``PULSE_INPUT_NAMES``)
+    for one pulse's features; a missing feature counts as 0."""
+    return np.array([_input(features, n) for n in names])
 
 
 @dataclass(frozen=True)
@@ -105,14 +119,15 @@ class GunfireModel:
     info: Mapping[str, Any]
 
     def to_json(self) -> str:
-        return json.dumps({"format": "tocsin-gunfire-model/1", "info": dict(self.info),
+        return json.dumps({"format": "tocsin-gunfire-model/2", "info": dict(self.info),
                            "pulse": self.pulse.to_dict(), "incident": self.incident.to_dict()}, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "GunfireModel":
         d = json.loads(text)
-        if d.get("format") != "tocsin-gunfire-model/1":
-            raise ValueError("not a tocsin gunfire model (format tocsin-gunfire-model/1)")
+        if d.get("format") != "tocsin-gunfire-model/2":
+            raise ValueError(f"not a tocsin gunfire model of format tocsin-gunfire-model/2 (got {d.get('format')!r}); "
+                             "retrain it with python -m app.audio.retrain")
         return cls(LogisticModel.from_dict(d["pulse"]), LogisticModel.from_dict(d["incident"]), d.get("info", {}))
 
 
@@ -130,7 +145,7 @@ def pulse_gunfire_probability(features: Mapping[str, float] | Sequence[Mapping[s
     rows = [features] if isinstance(features, Mapping) else list(features)
     if not rows:
         return np.zeros(0)
-    return m.pulse.proba(np.array([pulse_vector(f) for f in rows]))
+    return m.pulse.proba(np.array([pulse_vector(f, m.pulse.names) for f in rows]))
 
 
 def incident_vector(pulse_logits: Sequence[float], shot_times_s: Sequence[float], height_m: float | None) -> np.ndarray:
@@ -164,7 +179,7 @@ def classify_incident(pulse_features: Sequence[Mapping[str, float]], shot_times_
     source height above ground when known.
     """
     m = model or default_model()
-    logits = m.pulse.logit(np.array([pulse_vector(f) for f in pulse_features])) if pulse_features else np.zeros(0)
+    logits = pulse_logits(pulse_features, m)
     return verdict_from_logits(logits, shot_times_s, height_m=height_m, model=m)
 
 
@@ -174,7 +189,7 @@ def pulse_logits(pulse_features: Sequence[Mapping[str, float]], model: GunfireMo
     m = model or default_model()
     if not pulse_features:
         return np.zeros(0)
-    return m.pulse.logit(np.array([pulse_vector(f) for f in pulse_features]))
+    return m.pulse.logit(np.array([pulse_vector(f, m.pulse.names) for f in pulse_features]))
 
 
 def verdict_from_logits(logits: Sequence[float] | np.ndarray, shot_times_s: Sequence[float], *,

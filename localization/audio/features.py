@@ -5,7 +5,8 @@ All spectral measures use only 100–5000 Hz (below the Nyquist of a 12 kHz sens
 =================  =====  ===========================================================
 name               unit   meaning
 =================  =====  ===========================================================
-rise_time_ms       ms     onset → first sample at 90 % of the early peak (first 10 ms)
+rise_time_ms       ms     10 → 90 % rise of the first strong lobe (the first half-cycle that
+                          reaches half the largest |sample| of the first 10 ms)
 duration_ms        ms     onset → 1 ms RMS envelope falls 20 dB below its peak
 decay_ms           ms     envelope peak → 30 dB below it (or 6 dB above noise), ≤ 300
 centroid_hz        Hz     spectral centroid of the first 12 ms
@@ -14,6 +15,9 @@ lf_ratio           1      share of that energy below 500 Hz
 tail_db            dB     energy 12–100 ms after onset relative to the first 12 ms
 crest_db           dB     peak over RMS in the first 20 ms
 clipped_frac       1      share of the first 10 ms at the clipping level
+lobe_ms            ms     width of that lobe at 10 % of its peak
+                          (a muzzle blast's positive phase: < 1.5 ms even far away; an
+                          exhaust backfire or a door slam: several ms)
 =================  =====  ===========================================================
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "tail_db",
     "crest_db",
     "clipped_frac",
+    "lobe_ms",
 )
 
 _EPS = 1e-20
@@ -59,7 +64,7 @@ def pulse_features(x: np.ndarray, y: np.ndarray, onset: float, sample_rate_hz: f
         return {name: 0.0 for name in FEATURE_NAMES}
     a = np.abs(early)
     pk = float(a.max())
-    rise = float(np.argmax(a >= 0.9 * pk)) + (i0 - onset)
+    rise, lobe = _first_lobe(early, pk)
     # envelope over 300 ms
     seg = y[i0 : i0 + int(round(300 * ms))]
     env = _envelope_db(seg, max(1, int(round(ms))))
@@ -103,4 +108,47 @@ def pulse_features(x: np.ndarray, y: np.ndarray, onset: float, sample_rate_hz: f
         "tail_db": float(tail_db),
         "crest_db": float(crest),
         "clipped_frac": clipped,
+        "lobe_ms": lobe / ms,
     }
+
+
+def _first_lobe(early: np.ndarray, pk: float) -> tuple[float, float]:
+    """(10–90 % rise, width at 10 %) of the first strong lobe of ``early``, in samples.
+
+    The lobe is the half-cycle (run of one sign) holding the first sample that reaches
+    half of ``pk``.  Measuring this lobe, not the window's largest sample, keeps the blast's
+    own shape when a ground or facade reflection a few milliseconds later is louder than
+    the direct sound or clipping flattens both; measuring between its 10 % and 90 % points
+    (linearly interpolated), not from the picked onset, keeps it when the onset was put on
+    a slow, faint precursor.
+    """
+    if pk <= 0.0 or len(early) < 2:
+        return 0.0, 0.0
+    k = int(np.argmax(np.abs(early) >= 0.5 * pk))
+    v = early * np.sign(early[k])  # the lobe is positive in v
+    lo, hi = k, k
+    while lo > 0 and v[lo - 1] > 0.0:
+        lo -= 1
+    while hi + 1 < len(v) and v[hi + 1] > 0.0:
+        hi += 1
+    top = lo + int(np.argmax(v[lo : hi + 1]))
+    peak = float(v[top])
+
+    def leading(level: float) -> float:
+        j = top
+        while j > lo and v[j - 1] >= level:
+            j -= 1
+        if j == 0:
+            return 0.0
+        return j - 1 + (level - v[j - 1]) / (v[j] - v[j - 1])
+
+    def trailing(level: float) -> float:
+        j = top
+        while j < hi and v[j + 1] >= level:
+            j += 1
+        if j + 1 >= len(v):
+            return float(j)
+        return j + (v[j] - level) / (v[j] - v[j + 1])
+
+    t10 = leading(0.1 * peak)
+    return leading(0.9 * peak) - t10, trailing(0.1 * peak) - t10

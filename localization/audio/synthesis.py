@@ -3,19 +3,27 @@
 Inputs are plain: sensor positions (n, 3) in metres and ``SourceEvent``s (see
 ``sources.py``).  Each source/sensor pair gives one *arrival*, rendered as
 
-* the muzzle blast (Friedlander pulse with a finite rise, broadened with distance) or the
-  decoy's signature (blast plus damped ringing), at t = t_emit + |x − s| / c;
+* the muzzle blast (an N-like cycle whose positive phase lengthens only slowly with
+  range — weak-shock ageing, √(1 + 0.1·ln r)) or the decoy's signature (blast plus damped
+  ringing), at t = t_emit + |x − s| / c;
 * for rifle rounds, the supersonic N-wave ahead of the blast when the sensor is inside
   the Mach cone;
-* a ground reflection, a few discrete urban echoes and an exponentially decaying
-  reverberation tail;
+* a ground reflection, a few discrete facade echoes and a diffuse reverberant tail (noise
+  coloured by the source's own waveform, decaying exponentially);
 
 with peak level = L(1 m) − 20·log10 r − air absorption − a random urban excess loss
-(25 ± 8 dB at ≥ 200 m, less when close or when the source is high above the roofs).
-The sum over a chunk is clipped at full scale (``full_scale_db`` = 93.09 dB SPL like
-ShotSpotter sensors).  Ambient noise is traffic rumble (a shaped-noise bank sliced at
-random offsets per sensor and 0.25 s segment, cross-faded, with slowly varying gain) plus
-occasional car horns.
+(25 ± 8 dB for a street-level source, reduced only within 50 m; 8 ± 4 dB from high
+above the roofs) — what the Pittsburgh rooftop sensors reported (FP1–FP6: ≈ 93 dB,
+mostly clipped, within 100 m; median 82–85 dB at 300–500 m).  For 30 % of street-level
+source/sensor pairs the direct sound is shadowed by a building: it diffracts over the
+edge 4–14 dB weaker and duller, while the echoes keep their level — so, as in real
+urban recordings, a reflection a few ms later can be louder than the first arrival.
+``received_db`` imposes the direct sound's level per event and sensor instead (the
+demo makes its audio agree with the pulses it reports).  The sum over a chunk is
+clipped at full scale (``full_scale_db`` = 93.09 dB SPL like ShotSpotter sensors).
+Ambient noise is traffic rumble (slices of a shaped-noise bank shared per sample rate,
+picked at random offsets per sensor and 0.25 s segment, cross-faded, with slowly
+varying gain) plus occasional car horns.
 
 Everything is deterministic from ``seed`` and independent of the chunk size used to
 render it.  Rendering cost is a few array copies per sample plus work proportional to
@@ -25,6 +33,7 @@ the number of arrivals, so long multi-sensor streams run far faster than real ti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -36,6 +45,9 @@ _SEG = 4096  # ambient segment length (samples); segments cross-fade over half o
 _BANK = 1 << 19
 _BULLET_MPS = 880.0
 _SUPERSONIC_M = 600.0
+_NEAR_M = 50.0  # urban excess loss applies in full beyond this range (rooftop sensors)
+_SHADOW_P = 0.3  # share of street-level source/sensor pairs whose direct sound is shadowed
+_SHADOW_DB = (4.0, 14.0)  # extra diffraction loss of a shadowed direct sound
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,7 @@ class Synthesizer:
         ambient_db: float = 50.0,
         horns_per_hour: float = 6.0,
         echoes: bool = True,
+        received_db: np.ndarray | Sequence[Sequence[float]] | None = None,
     ) -> None:
         xyz = np.asarray(sensor_xyz_m, dtype=np.float64)
         if xyz.ndim != 2 or xyz.shape[1] not in (2, 3):
@@ -111,8 +124,14 @@ class Synthesizer:
         self.ambient_db = float(ambient_db)
         self.echoes = echoes
         n = len(xyz)
+        received = None
+        if received_db is not None:
+            received = np.asarray(received_db, dtype=np.float64)
+            if received.shape != (len(self.events), n):
+                raise ValueError(f"received_db must have shape (n_events, n_sensors) = {(len(self.events), n)}, "
+                                 f"got {received.shape}")
         rng = np.random.default_rng([self.seed, 1])
-        self._bank = _noise_bank(rng, self.sample_rate_hz)
+        self._bank = _noise_bank(self.sample_rate_hz)
         self._windows = np.lib.stride_tricks.sliding_window_view(self._bank, _SEG)
         n_seg = self.n_samples // (_SEG // 2) + 4
         self._offsets = rng.integers(0, _BANK - _SEG, size=(n, n_seg))
@@ -125,12 +144,13 @@ class Synthesizer:
         self._fade = np.sin(np.pi * (np.arange(_SEG) + 0.5) / _SEG).astype(np.float32)
         # paths whose peak is 20 dB under the quietest ambient are not rendered
         self._audible = 0.1 * 10.0 ** ((ambient_db - 10.0 - self.full_scale_db) / 20.0)
-        self.paths, self.arrivals = self._plan(rng, horns_per_hour)
+        self.paths, self.arrivals = self._plan(rng, horns_per_hour, received)
         self._t0 = np.array([p.t_samp for p in self.paths])
         self._max_len = max((p.length for p in self.paths), default=0)
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, rng: np.random.Generator, horns_per_hour: float) -> tuple[list[_Path], tuple[Arrival, ...]]:
+    def _plan(self, rng: np.random.Generator, horns_per_hour: float,
+              received: np.ndarray | None) -> tuple[list[_Path], tuple[Arrival, ...]]:
         sr = self.sample_rate_hz
         paths: list[_Path] = []
         arrivals: list[Arrival] = []
@@ -148,17 +168,28 @@ class Synthesizer:
                 t_samp = (ev.t_ns - self.start_ns) * 1e-9 * sr + d / self.c_mps * sr
                 high = ev.z_m - s[2] > 40.0
                 excess = float(np.clip(pr.normal(8.0, 4.0) if high else pr.normal(25.0, 8.0), 0.0, 50.0))
-                excess *= min(1.0, np.sqrt(d / 200.0))
-                peak_db = level1m - 20.0 * np.log10(d) - 0.005 * d - excess
-                amp = 10.0 ** ((peak_db - self.full_scale_db) / 20.0)
+                excess *= min(1.0, np.sqrt(d / _NEAR_M))
+                # a source at street level is often out of the rooftop sensor's sight: the
+                # direct sound diffracts over an edge (weaker, duller); reflections are not shadowed
+                shadow_db = float(pr.uniform(*_SHADOW_DB)) if not high and pr.random() < _SHADOW_P else 0.0
+                level_db = level1m - 20.0 * np.log10(d) - 0.005 * d - excess
+                if received is not None and np.isfinite(received[ei, si]):
+                    level_db = float(received[ei, si]) + shadow_db
+                peak_db = level_db - shadow_db  # the direct sound, what a detector sees first
+                amp = 10.0 ** ((level_db - self.full_scale_db) / 20.0)
                 if amp < self._audible:  # far below the ambient noise: inaudible, skip
                     continue
-                pos = pos_ms * (1.0 + d / 600.0)
+                # weak-shock ageing: the positive phase lengthens only as √(1 + β·ln r)
+                # (heard at 50–450 m, real handgun blasts keep a 0.65–1 ms first lobe);
+                # air absorption slows the front
+                pos = pos_ms * np.sqrt(1.0 + 0.1 * np.log(d))
                 rise = rise_ms + 0.0004 * d
                 rt60 = float(pr.uniform(0.3, 0.9)) if self.echoes else 0.0
+                g_ground = float(pr.uniform(0.4, 0.95))
                 length = int((0.03 + min(rt60, 1.0)) * sr) + int(ring[1] * 5e-3 * sr)
                 paths.append(_Path(si, ei, t_samp, amp, "blast", (self.seed, 4, ei, si), length,
-                                   (pos, rise, ring[0], ring[1], ring[2], rt60, d, float(ev.z_m), float(s[2]))))
+                                   (pos, rise, ring[0], ring[1], ring[2], rt60, d, float(ev.z_m), float(s[2]),
+                                    shadow_db, g_ground)))
                 t_ns = self.start_ns + int(round(t_samp / sr * 1e9))
                 arrivals.append(Arrival(si, ei, t_ns, float(peak_db), ev.kind, "blast"))
                 shock = self._shock(ev, s, pr) if ev.kind == "gunshot" and ev.weapon == "rifle" else None
@@ -259,57 +290,104 @@ def synthesize(
 
 # ---------------------------------------------------------------------- helpers
 
-def _noise_bank(rng: np.random.Generator, sr: int) -> np.ndarray:
-    """Traffic rumble: ~1/f noise above 30 Hz, rolling off above 2 kHz; RMS 1."""
-    white = rng.standard_normal(_BANK)
+@lru_cache(maxsize=4)
+def _noise_bank(sr: int) -> np.ndarray:
+    """Traffic rumble: ~1/f noise above 30 Hz, rolling off above 2 kHz; RMS 1.  One bank per
+    sample rate, shared (read-only) by every synthesizer: a scenario's seed picks the random
+    slices of it each sensor hears, so building a synthesizer costs no FFT of its own."""
+    white = np.random.default_rng([0x70C5, sr]).standard_normal(_BANK)
     spec = np.fft.rfft(white)
     f = np.fft.rfftfreq(_BANK, 1.0 / sr)
     shape = 1.0 / np.sqrt(np.maximum(f, 30.0)) / (1.0 + (f / 2000.0) ** 2)
     shape[f < 15.0] = 0.0
     bank = np.fft.irfft(spec * shape, _BANK)
     bank /= bank.std()
-    return bank.astype(np.float32)
+    bank = bank.astype(np.float32)
+    bank.flags.writeable = False
+    return bank
 
 
 def _render_path(p: _Path, i0: int, sr: int, bank: np.ndarray) -> np.ndarray:
     tau0 = (i0 - p.t_samp) / sr  # seconds from onset to sample i0 (0 ≤ tau0 < 1/sr)
-    tau = tau0 + np.arange(p.length) / sr
-    r = np.random.default_rng(list(p.seed))
     if p.shape == "shock":
+        tau = tau0 + np.arange(p.length) / sr
         (tn_ms,) = p.params
         tn = tn_ms * 1e-3
         w = np.where(tau < tn, 1.0 - 2.0 * tau / tn, 0.0) * (1.0 - np.exp(-tau / 2e-5))
         return (p.amp * w).astype(np.float32)
     if p.shape == "horn":
+        tau = tau0 + np.arange(p.length) / sr
         (f0,) = p.params
         env = np.minimum(1.0, np.minimum(tau / 0.03, (tau[-1] - tau) / 0.05 + 1e-9))
         w = (np.sin(2 * np.pi * f0 * tau) + 0.6 * np.sin(2 * np.pi * 1.25 * f0 * tau)
              + 0.3 * np.sin(2 * np.pi * 2 * f0 * tau))
         return (p.amp / 1.6 * env * w).astype(np.float32)
-    pos_ms, rise_ms, ring_hz, ring_ms, ring_rel, rt60, d, zs, zr = p.params
-    w = _blast(tau, pos_ms * 1e-3, rise_ms * 1e-3, ring_hz, ring_ms * 1e-3, ring_rel)
-    norm = max(float(np.max(np.abs(w[: int(0.02 * sr)]))), 1e-12)
-    w /= norm
+    return (p.amp * _impulse_response(p, tau0, sr)).astype(np.float32)
+
+
+def _impulse_response(p: _Path, tau0: float, sr: int) -> np.ndarray:
+    """One source heard at one sensor, peak of the unobstructed direct sound = 1.
+
+    Direct sound (shadowed: weaker and broader, as diffraction over an edge dulls it) and
+    its ground reflection, a few discrete facade echoes (never shadowed, so behind a
+    building they can be louder than the direct sound), and a diffuse reverberant tail:
+    noise coloured by the source's own waveform (a dense train of its reflections) under
+    an exponential decay.  Each copy is evaluated only where it is non-zero.
+    """
+    pos_ms, rise_ms, ring_hz, ring_ms, ring_rel, rt60, d, zs, zr, shadow_db, g_ground = p.params
+    n = p.length
+    r = np.random.default_rng(list(p.seed))
+    pos, rise, ring_s = pos_ms * 1e-3, rise_ms * 1e-3, ring_ms * 1e-3
+    out = np.zeros(n)
+
+    def add(delay_s: float, gain: float, pos_s: float, rise_s: float, norm: float) -> None:
+        k0 = max(0, int(np.floor((delay_s - tau0) * sr)))
+        k1 = min(n, k0 + _support(pos_s, ring_hz, ring_s, sr))
+        if k1 > k0:
+            tau = tau0 + np.arange(k0, k1) / sr - delay_s
+            out[k0:k1] += (gain / norm) * _blast(tau, pos_s, rise_s, ring_hz, ring_s, ring_rel)
+
+    norm = _peak(pos, rise, ring_hz, ring_s, ring_rel, sr)
+    g_direct = 10.0 ** (-shadow_db / 20.0)
+    pos_d, rise_d = pos * (1.0 + shadow_db / 40.0), rise * (1.0 + shadow_db / 4.0)
+    norm_d = _peak(pos_d, rise_d, ring_hz, ring_s, ring_rel, sr) if shadow_db > 0.0 else norm
+    add(0.0, g_direct, pos_d, rise_d, norm_d)
     if rt60 > 0.0:
         # ground reflection (source and sensor heights above a common ground at z=0)
         c = 343.0
         hs, hr = max(zs, 0.3), max(zr + 10.0, 1.0)
         dg = (np.hypot(d, hs + hr) - np.hypot(d, hr - hs)) / c
-        w += 0.6 * _blast(tau - dg, pos_ms * 1e-3, rise_ms * 1e-3, ring_hz, ring_ms * 1e-3, ring_rel) / norm
+        add(dg, g_ground * g_direct, pos_d, rise_d, norm_d)
         # discrete urban echoes
         for _ in range(int(r.poisson(6))):
             delay = 0.002 + r.exponential(0.02)
-            gain = r.uniform(0.15, 0.7) * np.exp(-delay / 0.15)
-            w += gain * _blast(tau - delay, pos_ms * 1.5e-3, rise_ms * 2e-3, ring_hz, ring_ms * 1e-3, ring_rel) / norm
-        # diffuse reverberation tail (noise from the bank, decaying)
+            gain = r.uniform(0.15, 0.9) * np.exp(-delay / 0.15)
+            add(delay, gain, pos * 1.5, rise * 2.0, norm)
+        # diffuse reverberation: white noise coloured by the source waveform, decaying
         tail_db = r.uniform(-22.0, -12.0)
-        k = int(r.integers(0, len(bank) - p.length))
-        tail = bank[k : k + p.length].astype(np.float64)
-        tail = np.diff(tail, prepend=tail[0])  # brighter than the rumble
-        tail /= max(tail.std(), 1e-12)
+        m = _support(pos, ring_hz, ring_s, sr)
+        kernel = _blast(np.arange(m) / sr, pos, rise, ring_hz, ring_s, ring_rel)
+        nfft = 1 << int(np.ceil(np.log2(n + m)))
+        white = r.standard_normal(n)
+        tail = np.fft.irfft(np.fft.rfft(white, nfft) * np.fft.rfft(kernel, nfft), nfft)[:n]
+        tail /= max(float(tail.std()), 1e-12)
+        tau = tau0 + np.arange(n) / sr
         env = 10.0 ** (tail_db / 20.0) * np.exp(-6.9 * tau / rt60) * np.clip((tau - 0.002) / 0.01, 0.0, 1.0)
-        w += env * tail
-    return (p.amp * w).astype(np.float32)
+        out += env * tail
+    return out
+
+
+def _support(pos_s: float, ring_hz: float, ring_s: float, sr: int) -> int:
+    """Samples over which ``_blast`` with these parameters is non-zero (to 5 ring time constants)."""
+    if ring_hz > 0.0 and ring_s > 0.0:
+        return int(np.ceil(max(12.0 * pos_s, 5.0 * ring_s) * sr)) + 2
+    return int(np.ceil(4.0 * pos_s * sr)) + 2
+
+
+def _peak(pos_s: float, rise_s: float, ring_hz: float, ring_s: float, ring_rel: float, sr: int) -> float:
+    """Largest |value| of ``_blast`` in its first 20 ms, finely sampled (its normaliser)."""
+    tau = np.arange(int(0.02 * sr) * 4) / (4 * sr)
+    return max(float(np.max(np.abs(_blast(tau, pos_s, rise_s, ring_hz, ring_s, ring_rel)))), 1e-12)
 
 
 def _blast(tau: np.ndarray, pos_s: float, rise_s: float, ring_hz: float, ring_s: float, ring_rel: float) -> np.ndarray:

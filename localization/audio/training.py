@@ -1,9 +1,10 @@
 """Deterministic training of the gunfire models on synthetic incidents.
 
 ``simulate_incidents`` renders small scenes (one source — gunfire of a random weapon and
-round count, or one decoy occurrence — heard by 4 sensors at random ranges, at 12 kHz or
-16 kHz), runs the real detector on the audio and keeps the detections that match a
-direct arrival (within 1.5 ms), labelled by the source kind.  ``train`` fits the pulse
+round count at 40–700 m, or one decoy occurrence within the range a rooftop sensor hears
+that kind at (``audible_range_m``) — heard by 4 sensors, at 12 kHz or 16 kHz), runs the
+real detector on the audio and keeps the detections that match a direct arrival (within
+1.5 ms), labelled by the source kind.  ``train`` fits the pulse
 model (class-balanced, each incident weighted equally) and then the incident model.
 
 Pure computation; ``python -m app.audio.retrain`` writes the result to
@@ -17,11 +18,10 @@ from typing import Sequence
 import numpy as np
 
 from localization.audio.classify import (
-    INCIDENT_FEATURE_NAMES, GunfireModel, fit_logistic, incident_vector, pulse_vector,
+    INCIDENT_FEATURE_NAMES, PULSE_INPUT_NAMES, GunfireModel, fit_logistic, incident_vector, pulse_vector,
 )
-from localization.audio.features import FEATURE_NAMES
 from localization.audio.onset import detect_impulses
-from localization.audio.sources import DECOY_KINDS, WEAPONS, decoy, gunfire
+from localization.audio.sources import DECOY_KINDS, SOURCE_SPECS, WEAPONS, decoy, gunfire
 from localization.audio.synthesis import Synthesizer
 
 TRAIN_SEED = 20240601
@@ -38,6 +38,15 @@ class SimIncident:
     sample_rate_hz: int
 
 
+def audible_range_m(kind: str) -> float:
+    """How far (30–300 m) a rooftop sensor typically still detects a ground-level source of
+    ``kind``: its mid-range level at 1 m, less spherical spreading and the typical 25 dB
+    urban excess loss, reaching 12 dB over a 50 dB ambient.  Quiet decoys (a door slam, a
+    hammer) are only ever heard close by, so that is where they are simulated."""
+    lo, hi = SOURCE_SPECS[kind].level_db
+    return float(np.clip(10.0 ** (((lo + hi) / 2.0 - 25.0 - 62.0) / 20.0), 30.0, 300.0))
+
+
 def simulate_incident(kind: str, seed: int) -> SimIncident:
     """One synthetic incident of ``kind`` ("gunshot" or a decoy kind), deterministic in seed."""
     rng = np.random.default_rng([seed, 11])
@@ -48,7 +57,7 @@ def simulate_incident(kind: str, seed: int) -> SimIncident:
     elif kind == "aerial_shell":
         r = rng.uniform(50.0, 600.0, n_sensors)
     else:
-        r = rng.uniform(15.0, 300.0, n_sensors)
+        r = rng.uniform(10.0, audible_range_m(kind), n_sensors)
     ang = rng.uniform(0, 2 * np.pi, n_sensors)
     sensors = np.column_stack([r * np.cos(ang), r * np.sin(ang), rng.uniform(5.0, 15.0, n_sensors)])
     t0 = 1_000_000_000
@@ -109,7 +118,7 @@ def train(seed: int = TRAIN_SEED, gunshot_incidents: int = 140, decoy_incidents_
             y.append(1.0 if pos else 0.0)
             w.append((1.0 / n_pos if pos else 1.0 / n_neg) / len(i.pulse_features))
     w_arr = np.asarray(w) * len(w)
-    pulse = fit_logistic(np.array(x), np.array(y), FEATURE_NAMES, sample_weight=w_arr)
+    pulse = fit_logistic(np.array(x), np.array(y), PULSE_INPUT_NAMES, sample_weight=w_arr)
     xi = np.array([incident_vector(pulse.logit(np.array([pulse_vector(f) for f in i.pulse_features])),
                                    i.shot_times_s, i.height_m) for i in inc])
     yi = np.array([1.0 if i.kind == "gunshot" else 0.0 for i in inc])
