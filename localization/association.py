@@ -165,6 +165,7 @@ class Associator:
         self._sigmas: deque = deque(maxlen=50)
         # Shots of the last few seconds, in the order found: places to look for more rounds.
         self._recent: deque[FoundShot] = deque()
+        self._last_ready = -np.inf
 
     def learn_from(self, other: "Associator") -> None:
         """Start from what ``other`` learnt about the site: wind, speed-of-sound error
@@ -183,7 +184,12 @@ class Associator:
         horizon = self.p.burst_span_s + self.window_s
         while self._recent and self._recent[0].fit.t0_s < ready_t - horizon:
             self._recent.popleft()
-        self._collect_rounds(buf, list(self._recent), shots, ready_t)
+        # Only shots whose round window was not yet complete at the last call can have
+        # gained rounds since.
+        reach = self.p.burst_span_s + self.p.max_range_m / self.p.c_mps
+        open_ = [k for k in self._recent if k.fit.t0_s + reach > self._last_ready]
+        self._collect_rounds(buf, open_, shots, ready_t)
+        self._last_ready = ready_t
         i = 0
         while True:
             cand = np.flatnonzero((buf.state[i:] == NEW) & (buf.t[i:] <= ready_t))
@@ -264,19 +270,26 @@ class Associator:
                           and np.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m])
         order = np.argsort(lag)
         lag, tol_r, rows, sens = lag[order], tol_r[order], rows[order], sens[order]
-        # Candidate emission times: every lag; support = distinct sensors within tolerance.
+        # Candidate emission times: every lag; support = distinct sensors within
+        # tolerance.  Three suffice only when all are the shot's own sensors (observed
+        # paths, tight tolerance); otherwise four, as for any shot.
         near = np.abs(lag[None, :] - lag[:, None]) <= tol_r[None, :]
-        n_sens = len(self.pos)
-        support = np.zeros(len(lag), dtype=int)
-        for i in range(len(lag)):
-            support[i] = len(np.unique(sens[near[i]]))
+        uniq, inv = np.unique(sens, return_inverse=True)
+        onehot = np.zeros((len(lag), len(uniq)), dtype=np.float32)
+        onehot[np.arange(len(lag)), inv] = 1.0
+        per_sensor = near.astype(np.float32) @ onehot > 0
+        support = per_sensor.sum(axis=1)
+        own = np.zeros(len(self.pos), dtype=bool)
+        own[shot.sensors] = True
+        support_other = (per_sensor & ~own[uniq][None, :]).sum(axis=1)
+        enough = (support >= p.min_sensors) | ((support == 3) & (support_other == 0))
         out: list[FoundShot] = []
         free = np.ones(len(lag), dtype=bool)
         min_gap = p.min_round_gap_s
         for i in np.argsort(-support, kind="stable"):
             if support[i] < 3:
                 break
-            if not free[i]:
+            if not (free[i] and enough[i]):
                 continue
             c0 = lag[i]
             if len(taken) and np.min(np.abs(taken - c0)) < min_gap:
@@ -294,7 +307,10 @@ class Associator:
             ts = float(buf.t[sel].min())
             if ts > ready_t:
                 continue  # some of its pulses may not have arrived yet
-            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src)
+            # Same place, same paths: the shot's own wind and sound-speed estimate holds.
+            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src,
+                                       wind=f.wind_mps or tuple(self.site_wind),
+                                       dc=f.dc_mps if f.dc_mps is not None else self.site_dc)
             if round_shot is None:
                 continue
             g = round_shot.fit
@@ -306,8 +322,8 @@ class Associator:
                 continue
             if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
                 continue
-            # Echoes would line up on one emission time only by chance, so only the
-            # hearing pattern is checked.
+            # A reflector near the shooter lines its echoes up on one emission time
+            # too: the echo test stays.
             if not self._plausible(round_shot, buf):
                 continue
             used = np.isin(rows, round_shot.pulse_rows)
@@ -319,15 +335,15 @@ class Associator:
         return out
 
     def _fit_set(self, buf: PulseBuffer, sel: np.ndarray, ts: float, x0: tuple[float, float],
-                 z_src: float) -> FoundShot | None:
-        """Refine a chosen pulse set (one pulse per sensor) from ``x0``; None unless it
-        holds together as a shot."""
+                 z_src: float, *, wind: tuple[float, float], dc: float) -> FoundShot | None:
+        """Refine a chosen pulse set (one pulse per sensor) from ``x0`` (a good start:
+        few iterations) under known wind and sound-speed offset; None unless it holds
+        together as a shot."""
         p = self.p
         S = self.pos[buf.sensor[sel]]
         t = buf.t[sel] - ts
-        fit = refine(S, t, x0=x0, c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
-                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
-                     gate_s=p.tol_s)
+        fit = refine(S, t, x0=x0, c=p.c_mps, z_src=z_src, wind_prior_mps=wind, dc_prior_mps=dc,
+                     estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None
         return self._make_shot(sel, buf.sensor[sel], S, t, fit, ts, z_src)
@@ -368,10 +384,7 @@ class Associator:
         heard = np.zeros(len(self.pos), dtype=bool)
         heard[sens] = True
         n_near = int(near.sum())
-        # With the site's residual scale known, four pulses are checked by it; three
-        # always fit, and only their hearing pattern can tell a shot from strays.
-        limit = 3 if len(self._sigmas) >= p.sigma_min_shots else p.hearing_test_max_sensors
-        if len(sens) <= limit and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+        if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
             return False
         if not echo_test:
             return True
@@ -406,7 +419,9 @@ class Associator:
         p = self.p
         if len(self._sigmas) < p.sigma_min_shots:
             return True
-        typical = _median(np.array(self._sigmas))
+        # A low quantile: the first shots of a run can be mostly bad sets, and a
+        # median would learn their scale.
+        typical = float(np.quantile(np.array(self._sigmas), 0.25))
         speed = self.site.speed_sd_mps / p.c_mps * float(np.std(tau_s))
         return sigma_s <= max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 
