@@ -250,10 +250,11 @@ class Associator:
         if len(rows) < 3:
             return []
         sens = buf.sensor[rows]
-        c_eff = self._c_eff(f)
-        tau_model = np.sqrt((self.pos[:, 0] - f.x_m) ** 2 + (self.pos[:, 1] - f.y_m) ** 2
-                            + (self.pos[:, 2] - shot.z_src) ** 2) / c_eff
-        in_range = tau_model * c_eff <= p.max_range_m
+        # Same place, same paths: the shot's own wind and sound-speed estimate holds.
+        wind = f.wind_mps or tuple(self.site_wind)
+        dc = f.dc_mps if f.dc_mps is not None else self.site_dc
+        tau_model = self._tau(f.x_m, f.y_m, shot.z_src, wind, dc)
+        in_range = tau_model * self._c_eff(f) <= p.max_range_m
         rows, sens = rows[in_range[sens]], sens[in_range[sens]]
         if len(rows) < 3:
             return []
@@ -307,12 +308,10 @@ class Associator:
             ts = float(buf.t[sel].min())
             if ts > ready_t:
                 continue  # some of its pulses may not have arrived yet
-            # Same place, same paths: the shot's own wind and sound-speed estimate holds.
-            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src,
-                                       wind=f.wind_mps or tuple(self.site_wind),
-                                       dc=f.dc_mps if f.dc_mps is not None else self.site_dc)
+            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src, wind=wind, dc=dc)
             if round_shot is None:
                 continue
+            round_shot = self._grow(buf, round_shot, rows[free], tau - tau_model, wind, dc) or round_shot
             g = round_shot.fit
             if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
                 continue
@@ -333,6 +332,43 @@ class Associator:
             buf.state[round_shot.pulse_rows] = USED
             out.append(round_shot)
         return out
+
+    def _grow(self, buf: PulseBuffer, shot: FoundShot, rows: np.ndarray, path_corr: np.ndarray,
+              wind: tuple[float, float], dc: float) -> FoundShot | None:
+        """``shot`` with every candidate pulse (``rows``) that fits its refined place and
+        time — a moving shooter's round matches the place it was found from at only some
+        sensors.  ``path_corr`` (per sensor, s) corrects predicted paths to observed ones.
+        None when nothing is added or the larger set does not hold together."""
+        p = self.p
+        g = shot.fit
+        if len(rows) == 0:
+            return None
+        sens = buf.sensor[rows]
+        tau = self._tau(g.x_m, g.y_m, shot.z_src, wind, dc)
+        r = buf.t[rows] - g.t0_s - tau[sens] - path_corr[sens]
+        gate = min(max(4.0 * g.sigma_s, p.min_gate_s), p.tol_s)
+        ok = np.abs(r) <= gate
+        have = np.zeros(len(self.pos), dtype=bool)
+        have[shot.sensors] = True
+        ok &= ~have[sens]
+        if not ok.any():
+            return None
+        cand, cs, cr = rows[ok], sens[ok], np.abs(r[ok])
+        o = np.lexsort((cr, cs))
+        first = np.concatenate(([True], cs[o][1:] != cs[o][:-1]))
+        sel = np.concatenate([shot.pulse_rows, cand[o][first]])
+        ts = float(buf.t[sel].min())
+        grown = self._fit_set(buf, sel, ts, (g.x_m, g.y_m), shot.z_src, wind=wind, dc=dc)
+        if grown is None or len(grown.pulse_rows) <= len(shot.pulse_rows):
+            return None
+        return grown
+
+    def _tau(self, x: float, y: float, z: float, wind: tuple[float, float], dc: float) -> np.ndarray:
+        """Propagation time (s) from (x, y, z) to every sensor under wind and a sound-speed offset."""
+        dx = self.pos[:, 0] - x
+        dy = self.pos[:, 1] - y
+        d = np.maximum(np.sqrt(dx * dx + dy * dy + (self.pos[:, 2] - z) ** 2), 1e-3)
+        return d / (self.p.c_mps + dc + (wind[0] * dx + wind[1] * dy) / d)
 
     def _fit_set(self, buf: PulseBuffer, sel: np.ndarray, ts: float, x0: tuple[float, float],
                  z_src: float, *, wind: tuple[float, float], dc: float) -> FoundShot | None:
