@@ -8,6 +8,7 @@ from app.store.records import (
     IncidentDetail,
     IncidentQuery,
     IncidentRow,
+    IncidentSummary,
     RecordResult,
     Revision,
     SensorRecord,
@@ -17,7 +18,7 @@ from app.store.store import Store, default_db_path
 
 __all__ = [
     "AuditReport", "Clock", "DISPOSITIONS", "ImportedIncident", "IncidentDetail", "IncidentQuery", "IncidentRow",
-    "ManualClock", "NotFoundError", "PermissionDenied", "ROLES", "RecordResult", "Revision", "SCHEMA_VERSION",
-    "STATUSES", "SchemaError", "SensorRecord", "Store", "StoreError", "SystemClock", "ValidationError",
-    "default_db_path",
+    "IncidentSummary", "ManualClock", "NotFoundError", "PermissionDenied", "ROLES", "RecordResult", "Revision",
+    "SCHEMA_VERSION", "STATUSES", "SchemaError", "SensorRecord", "Store", "StoreError", "SystemClock",
+    "ValidationError", "default_db_path",
 ]

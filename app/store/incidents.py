@@ -14,16 +14,9 @@ import sqlite3
 from typing import TYPE_CHECKING, Iterable
 
 from app.store.errors import NotFoundError, ValidationError
-from app.store.records import (
-    ImportedIncident,
-    IncidentDetail,
-    IncidentQuery,
-    IncidentRow,
-    RecordResult,
-    Revision,
-)
+from app.store.records import ImportedIncident, RecordResult
 from localization.geometry import LocalFrame
-from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, REVIEW_LABELS, Ellipse, Incident, Shot
+from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, REVIEW_LABELS, Incident
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.store.store import Store
@@ -287,102 +280,3 @@ class IncidentRecords:
                 flush()
         flush()
         return inserted, skipped
-
-    # ---------------------------------------------------------------- reading
-    def incident_id_for(self: Store, uid: str) -> int:
-        row = self.conn.execute("SELECT id FROM incidents WHERE uid = ?", (uid,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no incident with id {uid!r}")
-        return row[0]
-
-    def get_incident_row(self: Store, incident_id: int) -> IncidentRow:
-        return IncidentRow.from_sql(self._require_incident(self.conn, incident_id))
-
-    def get_incident(self: Store, incident_id: int) -> IncidentDetail:
-        """The incident with every revision (oldest first) and its workflow records."""
-        conn = self.conn
-        row = IncidentRow.from_sql(self._require_incident(conn, incident_id))
-        revisions = tuple(
-            Revision(revision=r["revision"], engine_revision=r["engine_revision"], created_ns=r["created_ns"],
-                     actor=r["actor"], reason=r["reason"], kind=r["kind"],
-                     tags=tuple(t for t in r["tags"].split(",") if t), start_ns=r["start_ns"], end_ns=r["end_ns"],
-                     rounds=r["rounds"], shooters=r["shooters"], x_m=r["x_m"], y_m=r["y_m"], lat=r["lat"],
-                     lon=r["lon"], err95_m=r["err95_m"], address=r["address"], payload=json.loads(r["payload"]),
-                     gunfire_p=r["gunfire_p"], review_label=r["review_label"])
-            for r in conn.execute("SELECT * FROM incident_revisions WHERE incident_id = ? ORDER BY revision",
-                                  (incident_id,)))
-
-        def rows(sql: str) -> tuple[dict, ...]:
-            return tuple(dict(r) for r in conn.execute(sql, (incident_id,)))
-
-        esc = rows("SELECT t_ns, delay_s, to_role FROM escalations WHERE incident_id = ?")
-        return IncidentDetail(
-            incident=row, revisions=revisions,
-            status_events=rows("SELECT from_status, to_status, t_ns, user_id, note FROM status_events "
-                               "WHERE incident_id = ? ORDER BY id"),
-            acknowledgments=rows("SELECT user_id, kind, t_ns, delay_s FROM acknowledgments WHERE incident_id = ? ORDER BY id"),
-            units=rows("SELECT unit, assigned_ns, self_dispatched, user_id FROM unit_assignments "
-                       "WHERE incident_id = ? ORDER BY id"),
-            cad_entries=rows("SELECT cad_number, type_code, priority, created_ns, user_id FROM cad_entries "
-                             "WHERE incident_id = ? ORDER BY id"),
-            citizen_calls=rows("SELECT id, received_ns, user_id, victim_confirmed, subject_description, "
-                               "vehicle_description, discarded_weapon FROM citizen_calls WHERE incident_id = ? ORDER BY id"),
-            ems_requests=rows("SELECT call_id, t_ns, user_id, reason FROM ems_requests WHERE incident_id = ? ORDER BY id"),
-            dispositions=rows("SELECT t_ns, user_id, disposition, evidence, other_source, notes FROM dispositions "
-                              "WHERE incident_id = ? ORDER BY id"),
-            audio_clips=rows("SELECT sensor_id, path, sha256, start_ns, duration_s FROM audio_clips WHERE incident_id = ? "
-                             "ORDER BY id"),
-            escalation=esc[0] if esc else None,
-        )
-
-    def engine_incident(self: Store, incident_id: int) -> Incident:
-        """The incident as the engine last described it — shots with their ellipses, shooters,
-        movement — rebuilt from the newest revision that holds shots, with the current kind,
-        tags and position (a human revision may have changed those)."""
-        conn = self.conn
-        row = self._require_incident(conn, incident_id)
-        rev = conn.execute("SELECT r.id, r.engine_revision, r.payload FROM incident_revisions r WHERE r.incident_id = ? "
-                           "AND EXISTS (SELECT 1 FROM shots s WHERE s.revision_id = r.id) ORDER BY r.revision DESC LIMIT 1",
-                           (incident_id,)).fetchone()
-        if rev is None:
-            raise NotFoundError(f"incident #{incident_id} has no located shots (imported or never engine-located)")
-        payload = json.loads(rev["payload"])
-        shots, shooters = [], []
-        for s in conn.execute("SELECT * FROM shots WHERE revision_id = ? ORDER BY idx", (rev["id"],)):
-            shots.append(Shot(t_ns=s["t_ns"], x_m=s["x_m"], y_m=s["y_m"], err95_m=s["err95_m"],
-                              ellipse=Ellipse(s["semi_major_m"], s["semi_minor_m"], s["orientation_deg"]),
-                              sensors=tuple(json.loads(s["sensors"])), pulse_ids=tuple(json.loads(s["pulse_ids"])),
-                              residuals_ms=tuple(json.loads(s["residuals_ms"])), rms_ms=s["rms_ms"],
-                              low_confidence=bool(s["low_confidence"])))
-            shooters.append(int(s["shooter"]))
-        return Incident(id=row["uid"], kind=row["kind"], tags=tuple(t for t in row["tags"].split(",") if t),
-                        shots=tuple(shots), shooter_of_shot=tuple(shooters),
-                        x_m=row["x_m"] if row["x_m"] is not None else shots[0].x_m,
-                        y_m=row["y_m"] if row["y_m"] is not None else shots[0].y_m,
-                        err95_m=row["err95_m"] if row["err95_m"] is not None else shots[0].err95_m,
-                        speed_mps=payload.get("speed_mps"), heading_deg=payload.get("heading_deg"),
-                        revision=rev["engine_revision"] or 0, notes=tuple(payload.get("notes", ())),
-                        gunfire_p=row["gunfire_p"], review_label=row["review_label"])
-
-    def list_incidents(self: Store, query: IncidentQuery | None = None, *, limit: int = 100, offset: int = 0,
-                       before: tuple[int, int] | None = None) -> list[IncidentRow]:
-        """Newest first.  Page with ``offset``, or faster with ``before=(start_ns, id)`` of the
-        last row of the previous page (keyset paging)."""
-        if limit < 0 or offset < 0:
-            raise ValidationError("limit and offset must be ≥ 0")
-        try:
-            where, params = (query or IncidentQuery()).where()
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-        if before is not None:
-            where += " AND (start_ns < ? OR (start_ns = ? AND id < ?))"
-            params += [before[0], before[0], before[1]]
-        sql = f"SELECT * FROM incidents WHERE {where} ORDER BY start_ns DESC, id DESC LIMIT ? OFFSET ?"
-        return [IncidentRow.from_sql(r) for r in self.conn.execute(sql, [*params, int(limit), int(offset)])]
-
-    def count_incidents(self: Store, query: IncidentQuery | None = None) -> int:
-        try:
-            where, params = (query or IncidentQuery()).where()
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-        return int(self.conn.execute(f"SELECT count(*) FROM incidents WHERE {where}", params).fetchone()[0])

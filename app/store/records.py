@@ -1,10 +1,30 @@
 """Plain values read from (or handed to) the store.  Rows are frozen snapshots."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.store.schema import STATUSES
+from localization.types import Incident
+
+#: The ``incidents`` columns in ``IncidentRow`` field order (``IncidentRow.from_tuple``).
+INCIDENT_ROW_COLS = ("id", "uid", "source", "exercise", "kind", "tags", "start_ns", "end_ns", "rounds", "shooters",
+                     "x_m", "y_m", "lat", "lon", "err95_m", "address", "status", "disposition", "legal_hold",
+                     "current_revision", "created_ns", "updated_ns", "gunfire_p", "review_label")
+
+_TAGS: dict[str, tuple[str, ...]] = {}
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """``"full_auto,mobile_shooter"`` → ``("full_auto", "mobile_shooter")`` (memoised: a
+    database holds a handful of distinct tag sets, read back 50,000 times)."""
+    tags = _TAGS.get(text)
+    if tags is None:
+        tags = tuple(t for t in text.split(",") if t)
+        if len(_TAGS) < 4096:
+            _TAGS[text] = tags
+    return tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +63,7 @@ class IncidentRow:
     def from_sql(cls, r: Any) -> IncidentRow:
         return cls(
             id=r["id"], uid=r["uid"], source=r["source"], exercise=bool(r["exercise"]), kind=r["kind"],
-            tags=tuple(t for t in r["tags"].split(",") if t), start_ns=r["start_ns"], end_ns=r["end_ns"],
+            tags=split_tags(r["tags"]), start_ns=r["start_ns"], end_ns=r["end_ns"],
             rounds=r["rounds"], shooters=r["shooters"], x_m=r["x_m"], y_m=r["y_m"], lat=r["lat"], lon=r["lon"],
             err95_m=r["err95_m"], address=r["address"], status=r["status"], disposition=r["disposition"],
             legal_hold=bool(r["legal_hold"]), current_revision=r["current_revision"],
@@ -51,10 +71,23 @@ class IncidentRow:
             gunfire_p=r["gunfire_p"], review_label=r["review_label"],
         )
 
+    @classmethod
+    def from_tuple(cls, t: tuple) -> IncidentRow:
+        """From a plain row of ``INCIDENT_ROW_COLS`` (bulk reads: no per-column name lookups)."""
+        (id_, uid, source, exercise, kind, tags, start_ns, end_ns, rounds, shooters, x_m, y_m, lat, lon, err95_m,
+         address, status, disposition, legal_hold, current_revision, created_ns, updated_ns, gunfire_p,
+         review_label) = t
+        return cls(id_, uid, source, bool(exercise), kind, split_tags(tags), start_ns, end_ns, rounds, shooters,
+                   x_m, y_m, lat, lon, err95_m, address, status, disposition, bool(legal_hold), current_revision,
+                   created_ns, updated_ns, gunfire_p, review_label)
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:
-    """One immutable revision: what the incident looked like, who made it, when and why."""
+    """One immutable revision: what the incident looked like, who made it, when and why.
+
+    ``payload_json`` is the revision's stored payload as written; ``payload`` decodes it
+    (a new dict on every access), so reading thousands of revisions decodes none."""
 
     revision: int
     engine_revision: int | None
@@ -73,9 +106,45 @@ class Revision:
     lon: float | None
     err95_m: float | None
     address: str | None
-    payload: dict
+    payload_json: str
     gunfire_p: float | None = None
     review_label: str | None = None
+
+    @property
+    def payload(self) -> dict:
+        return json.loads(self.payload_json)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSummary:
+    """The engine's incident without its shots: what a queue row shows, read in bulk without
+    decoding any shot (``Store.incident_summaries``).  The attributes are ``Incident``'s, with
+    the same meaning and values: ``rounds``/``shooters`` count the shots of the newest
+    revision that holds located shots, ``revision`` is that revision's engine revision, and
+    kind, tags, position and audio verdict are the incident's current ones (a human revision
+    may have changed them).  ``Store.engine_incident(id, summary=...)`` adds the shots."""
+
+    id: str
+    kind: str
+    tags: tuple[str, ...]
+    rounds: int
+    shooters: int
+    x_m: float
+    y_m: float
+    err95_m: float
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+    revision: int = 0
+    notes: tuple[str, ...] = ()
+    gunfire_p: float | None = None
+    review_label: str | None = None
+
+    @classmethod
+    def of(cls, inc: Incident) -> IncidentSummary:
+        return cls(id=inc.id, kind=inc.kind, tags=tuple(inc.tags), rounds=inc.rounds, shooters=inc.shooters,
+                   x_m=inc.x_m, y_m=inc.y_m, err95_m=inc.err95_m, speed_mps=inc.speed_mps,
+                   heading_deg=inc.heading_deg, revision=inc.revision, notes=tuple(inc.notes),
+                   gunfire_p=inc.gunfire_p, review_label=inc.review_label)
 
 
 @dataclass(frozen=True, slots=True)

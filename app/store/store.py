@@ -24,6 +24,7 @@ import sqlite_utils
 from app.store import audit
 from app.store.clock import Clock, SystemClock
 from app.store.errors import NotFoundError, SchemaError, ValidationError
+from app.store.incident_reads import IncidentReads
 from app.store.incidents import IncidentRecords
 from app.store.records import SensorRecord
 from app.store.schema import SENSOR_STATUSES, current_version, migrate
@@ -41,7 +42,7 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("tocsin", appauthor=False)) / "tocsin.sqlite3"
 
 
-class Store(IncidentRecords):
+class Store(IncidentRecords, IncidentReads):
     """Open with ``Store.open(path)``; share the object between threads freely."""
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None) -> None:
@@ -154,6 +155,22 @@ class Store(IncidentRecords):
             conn.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+    @contextlib.contextmanager
+    def read_snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that must see one state of the database: a deferred read transaction
+        on this thread's connection (WAL: other connections keep writing meanwhile).  Inside
+        a write transaction, or another snapshot, the reads simply join it."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def audit(self, conn: sqlite3.Connection, *, actor: str, action: str, entity: str,
               entity_id: object = None, details: dict | None = None, t_ns: int | None = None) -> int:

@@ -1,0 +1,174 @@
+"""Bulk reads of incidents: equal to reading them one by one, a fixed number of queries
+however many incidents, one consistent snapshot, and the engine's incident summarised
+without its shots (the shots of exactly the summarised revision added on demand)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from app.dispatch import Users, Workflow, default_agency
+from app.dispatch.calls import CitizenCalls
+from app.store import ImportedIncident, IncidentQuery, IncidentSummary, ManualClock, NotFoundError, Store
+from app.store.samples import T0_NS, sample_incident
+from localization.geometry import LocalFrame
+
+FRAME = LocalFrame(29.5, -140.5)
+PW = "correct-horse"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
+    yield s
+    s.close_all()
+
+
+def _varied(store: Store, n: int = 24) -> list[int]:
+    """n engine incidents worked to different points of the workflow, some revised by the
+    engine or by a person, plus two imported incidents (no shots)."""
+    users = Users(store)
+    users.create("admin", "A", "admin", PW, actor=None)
+    users.create("disp", "D", "dispatcher", PW, actor="admin")
+    users.create("sup", "S", "supervisor", PW, actor="admin")
+    agency = default_agency()
+    wf, calls = Workflow(store, agency), CitizenCalls(store, agency)
+    ids = []
+    for i in range(n):
+        store.clock.advance(7)
+        inc = sample_incident(f"E{i:02d}", rounds=1 + i % 4, x_m=40.0 * i, t0_ns=T0_NS + i * 10**9)
+        if i % 5 == 1:
+            inc = dataclasses.replace(inc, tags=("mobile_shooter", "full_auto"), speed_mps=11.5, heading_deg=271.25,
+                                      notes=("audio: probable fireworks “crackle”", 'quote " and \\ backslash'),
+                                      gunfire_p=0.12, review_label="probable_fireworks", kind="possible_gunfire")
+        iid = store.record_incident(inc, FRAME, address=f"in front of {i} Elm St (near Elm St & {i}th Ave)",
+                                    exercise=i % 2 == 0).incident_id
+        ids.append(iid)
+        if i % 3 == 0:   # a later engine revision with one more round
+            store.clock.advance(2)
+            store.record_incident(sample_incident(f"E{i:02d}", revision=1, rounds=2 + i % 4, x_m=40.0 * i + 3,
+                                                  t0_ns=T0_NS + i * 10**9), FRAME, address=f"near {i} Elm St")
+        if i % 4 == 1:
+            wf.acknowledge(iid, "disp")
+            wf.dispatch(iid, "disp", ["1A1"])
+            wf.attach_unit(iid, "disp", "K9-4", self_dispatched=True)
+        if i % 4 == 2:
+            calls.link_call(iid, "disp", victim_confirmed=True, subject_description="red hoodie")
+        if i % 8 == 1:
+            wf.on_scene(iid, "disp")
+            wf.close(iid, "disp", "founded", evidence=["casings"])
+        if i % 7 == 3:
+            store.revise_incident(iid, actor="sup", reason="recount from the audio", rounds=9, kind="multiple_gunshots")
+    store.clock.advance(agency.ack_timeout_s + 5)
+    wf.escalate_overdue()
+    store.import_incidents([ImportedIncident(f"IMP-{k}", T0_NS + k, "single_gunshot", 1, 29.5, -140.5,
+                                             disposition="unfounded") for k in range(2)],
+                           actor="admin", source_label="vendor.csv")
+    return ids
+
+
+def test_bulk_details_equal_one_by_one_for_every_filter_and_page(store):
+    _varied(store)
+    for query, kw in ((None, {"limit": 1000}), (IncidentQuery(exercise=True), {"limit": 1000}),
+                      (IncidentQuery(status="new"), {"limit": 5, "offset": 3}),
+                      (None, {"limit": 7, "before": (T0_NS + 12 * 10**9, 10**9)})):
+        rows = store.list_incidents(query, **kw)
+        bulk = store.incident_details(query, **kw)
+        assert bulk == [store.get_incident(r.id) for r in rows]
+        assert [d.incident for d in bulk] == rows
+    details = store.incident_details(limit=1000)
+    assert len(details) == 26
+    conn = store.conn
+    for d in details:     # against plain per-incident SQL, the way one incident was always read
+        iid = d.incident.id
+        assert [(r.revision, r.created_ns, r.kind, r.rounds, r.address, r.payload_json) for r in d.revisions] == [
+            tuple(r) for r in conn.execute("SELECT revision, created_ns, kind, rounds, address, payload FROM "
+                                           "incident_revisions WHERE incident_id = ? ORDER BY revision", (iid,))]
+        assert d.revisions[-1].kind == d.incident.kind and d.revisions[-1].rounds == d.incident.rounds
+        assert list(d.units) == [dict(r) for r in conn.execute(
+            "SELECT unit, assigned_ns, self_dispatched, user_id FROM unit_assignments WHERE incident_id = ? "
+            "ORDER BY id", (iid,))]
+        assert list(d.status_events) == [dict(r) for r in conn.execute(
+            "SELECT from_status, to_status, t_ns, user_id, note FROM status_events WHERE incident_id = ? "
+            "ORDER BY id", (iid,))]
+    # the fixture reached every kind of record, so the comparison above covered them
+    for name in ("acknowledgments", "units", "cad_entries", "citizen_calls", "ems_requests", "dispositions",
+                 "status_events"):
+        assert any(getattr(d, name) for d in details), name
+    assert any(d.escalation for d in details) and any(len(d.revisions) == 3 for d in details)
+    assert store.incident_details(IncidentQuery(text="no such street")) == []
+
+
+def test_revision_payload_is_decoded_on_access_as_written(store):
+    iid = store.record_incident(sample_incident("E1"), FRAME).incident_id
+    store.revise_incident(iid, actor="sup", reason="moved", x_m=1.0, y_m=2.0)
+    first, second = store.get_incident(iid).revisions
+    assert second.payload == {"changes": {"x_m": 1.0, "y_m": 2.0}}
+    assert first.payload["engine_id"] == "E1" and len(first.payload["shots"]) == 2
+    assert json.loads(first.payload_json) == first.payload
+    first.payload["shots"].clear()                      # a copy: the record stays as stored
+    assert len(first.payload["shots"]) == 2
+
+
+def test_bulk_reads_cost_a_fixed_number_of_queries(store):
+    _varied(store)
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        counts = []
+        for limit in (3, 26):
+            statements.clear()
+            details = store.incident_details(limit=limit)
+            store.incident_summaries(d.incident.id for d in details)
+            counts.append(len(statements))
+    finally:
+        store.conn.set_trace_callback(None)
+    assert counts[0] == counts[1]
+    assert not store.conn.in_transaction         # the read snapshot was closed
+
+
+def test_summaries_describe_the_engine_incident_without_its_shots(store):
+    ids = _varied(store)
+    summaries = store.incident_summaries(ids + [9999])
+    assert sorted(summaries) == sorted(ids)            # imported incidents (no shots) and unknown ids left out
+    for iid in ids:
+        inc = store.engine_incident(iid)
+        assert summaries[iid] == IncidentSummary.of(inc)
+        assert store.engine_incident(iid, summary=summaries[iid]) == inc
+    mobile = summaries[ids[1]]
+    assert mobile.notes == ("audio: probable fireworks “crackle”", 'quote " and \\ backslash')
+    assert (mobile.speed_mps, mobile.heading_deg, mobile.review_label) == (11.5, 271.25, "probable_fireworks")
+    assert summaries[ids[3]].kind == "multiple_gunshots"      # the person's reclassification is the current kind
+    assert summaries[ids[3]].rounds == 5                       # …but the rounds are the located shots (engine rev 1)
+    imported = store.list_incidents(IncidentQuery(source="import"))[0].id
+    with pytest.raises(NotFoundError, match="no located shots"):
+        store.engine_incident(imported)
+    with pytest.raises(NotFoundError, match="no incident #9999"):
+        store.engine_incident(9999)
+
+
+def test_summary_gets_the_shots_of_its_own_revision_after_the_engine_revised(store):
+    iid = store.record_incident(sample_incident("E1", rounds=2), FRAME).incident_id
+    old = store.incident_summaries([iid])[iid]
+    store.record_incident(sample_incident("E1", revision=1, rounds=5), FRAME)
+    then = store.engine_incident(iid, summary=old)
+    assert (then.revision, then.rounds) == (0, 2) and IncidentSummary.of(then) == old
+    now = store.engine_incident(iid)
+    assert (now.revision, now.rounds) == (1, 5)
+
+
+def test_bulk_read_sees_one_snapshot_while_another_connection_writes(store, tmp_path):
+    store.record_incident(sample_incident("E1"), FRAME)
+    other = Store.open(store.path, clock=store.clock)
+    try:
+        with store.read_snapshot():
+            before = store.incident_details()
+            other.record_incident(sample_incident("E2"), FRAME)      # committed by the other connection
+            assert store.incident_details() == before                # not seen inside the snapshot
+            assert store.incident_summaries(d.incident.id for d in before).keys() == {before[0].incident.id}
+        assert len(store.incident_details()) == 2                  # seen after it
+        with store.transaction():                                  # and writing still works on this connection
+            store.record_incident(sample_incident("E3"), FRAME)
+    finally:
+        other.close_all()
