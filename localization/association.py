@@ -53,6 +53,8 @@ class AssociationParams:
     same_place_m: float = 30.0
     min_round_gap_s: float = 0.05
     sigma_ratio: float = 4.0
+    score_sigma_s: float = 0.005
+    score_floor: float = 0.2
     sigma_floor_s: float = 0.002
     sigma_min_shots: int = 3
     sigma_learn_sensors: int = 6
@@ -528,9 +530,13 @@ class Associator:
         ds = np.hypot(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1])
         seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / c_site
         seed_ok = np.abs(seed_res) <= p.tol_s
-        # Soft consistency: each sensor counts by how tightly its best pulse fits, so a
-        # tight set beats a loose one of the same size.
-        score = good.sum(axis=1) + seed_ok - 0.5 * np.where(good, per_sensor / p.tol_s, 1.0).mean(axis=1)
+        # Soft consistency: each sensor counts by how tightly its best pulse fits (a
+        # Gaussian kernel of ``score_sigma_s`` on the path-scaled residual, over a floor),
+        # so a tight set beats a looser one even when the loose one is larger — in a
+        # burst, the best pulse per sensor from *any* round fits some place within the
+        # wide gate, and such a mixture gathers more sensors than one true round.
+        kern = np.exp(-0.5 * (per_sensor / p.score_sigma_s) ** 2)
+        score = np.where(good, p.score_floor + (1.0 - p.score_floor) * kern, 0.0).sum(axis=1) + seed_ok
         score[~np.isfinite(score)] = -np.inf
         # Best hypothesis that includes the seed.  An unseeded hypothesis that scores
         # higher *and claims the same pulses* means the seed is an echo or stray pulse

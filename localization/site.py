@@ -50,8 +50,12 @@ class SiteConditions:
         self._added += 1
         # Re-solving over all pooled shots is the costly part: do it on every shot while
         # there are few, then every few shots (conditions change over minutes, not seconds).
-        if self.learnt and (len(self.shots) < 2 * self.solve_every or self._added % self.solve_every == 0):
-            self._solve()
+        # Shots from one place cannot tell wind from a position shift, so conditions are
+        # only applied once the shots are spread out; but how well they are pinned down
+        # (the posterior spread) is tracked from the first shots on.
+        if len(self.shots) >= self.min_shots and (len(self.shots) < 2 * self.solve_every
+                                                  or self._added % self.solve_every == 0):
+            self._solve(apply=self.learnt)
             self._solved = True
 
     @property
@@ -70,7 +74,7 @@ class SiteConditions:
         xy = np.array([s[2] for s in self.shots])
         return float(np.max(np.ptp(xy, axis=0))) if len(xy) > 1 else 0.0
 
-    def _solve(self, iterations: int = 3) -> None:
+    def _solve(self, iterations: int = 3, apply: bool = True) -> None:
         theta = self.theta.copy()
         for _ in range(iterations):
             H = np.diag(self.prior_prec).astype(float)
@@ -94,7 +98,8 @@ class SiteConditions:
                 w = 1.0 / sig**2
                 H += w * Jn_p.T @ Jn_p
                 g += w * Jn_p.T @ r_p
-                self.shots[k] = (S, t, xy, t0, z, sig)
+                if apply:
+                    self.shots[k] = (S, t, xy, t0, z, sig)
             try:
                 theta = theta + np.linalg.solve(H, g)
                 cov = np.linalg.inv(H)
@@ -103,7 +108,8 @@ class SiteConditions:
         # Keep to physically plausible values (a bad batch must not run away).
         theta[:2] = np.clip(theta[:2], -15.0, 15.0)
         theta[2] = float(np.clip(theta[2], -15.0, 15.0))
-        self.theta = theta
+        if apply:
+            self.theta = theta
         self.cov = cov
 
 

@@ -129,3 +129,62 @@ def test_simulated_city_scores_reasonably(sensors):
     assert sc.locatable_found_pct >= 85
     assert sc.false_shot_pct <= 5
     assert sc.median_error_m < 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="known shortfall: an isolated burst before any site "
+                   "conditions are learnt still yields extra mixed-round shots (see the #2 note)")
+def test_isolated_full_auto_burst_under_field_conditions(sensors):
+    """12 rounds at 12/s under wind, temperature error and echoes, with nothing learnt about
+    the site yet: the rounds' pulses interleave at every sensor; each round must be found
+    once and no mixed rounds reported.  (With other shots to learn from — the benchmark's
+    family runs — full-auto rounds are found; alone, the engine still falls short.)"""
+    ev = full_auto(incident_id="G1", x_m=-150.0, y_m=250.0, t_ns=T0, rounds_per_burst=12, rate_rps=12.0, seed=11)
+    sim, incs = run(sensors, ev, Conditions.realistic(noise_per_min=0.0), seed=11)
+    sc = score(sim, incs)
+    assert sim.locatable.sum() >= 10
+    assert sc.locatable_found_pct >= 90
+    assert sc.false_shot_pct <= 10
+    main = max(incs, key=lambda i: i.rounds)
+    assert abs(main.rounds - int(sim.locatable.sum())) <= 1
+    assert "full_auto" in main.tags
+
+
+def test_streaming_collects_a_burst_like_batch(sensors):
+    """Streamed in 0.3 s deliveries, a burst's later rounds arrive after its first round
+    was located; they must still be found from its place, as in a batch run."""
+    ev = full_auto(incident_id="G1", x_m=200.0, y_m=-100.0, t_ns=T0, rounds_per_burst=10, rate_rps=10.0, seed=12)
+    sim = simulate_pulses(sensors=sensors, events=ev, conditions=Conditions.clean(), seed=12)
+    cfg = EngineConfig(temperature_c=sim.reported_temperature_c)
+    batch = locate_batch(sensors, sim.pulses, cfg)
+    eng = Engine(sensors, cfg)
+    latest = {}
+    for now_ns, b in sim.deliveries(0.3):
+        latest.update({i.id: i for i in eng.push(b, now_ns=now_ns)})
+    latest.update({i.id: i for i in eng.flush()})
+    streamed = list(latest.values())
+    assert sum(i.rounds for i in streamed) == sum(i.rounds for i in batch) == int(sim.locatable.sum())
+
+
+def test_stray_pulses_beyond_the_sites_residual_scale_are_not_a_shot(sensors):
+    """Once well-heard shots have taught the site's timing scale (~0.1 ms here), five pulses
+    that fit a place only to ±15 ms — inside the 40 ms association gate — are not a shot."""
+    from localization.association import Associator, AssociationParams, PulseBuffer
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    a._sigmas.extend([1e-4] * 10)  # learnt from earlier shots
+    src = np.array([100.0, 100.0, 1.5])
+    d = np.linalg.norm(pos - src, axis=1)
+    near = np.argsort(d)[:6]
+    rng = np.random.default_rng(0)
+    buf = PulseBuffer()
+    t = d[near] / 343.0 + rng.choice([-1, 1], size=6) * 0.015
+    buf.add(t, near, np.full(6, 30.0), np.arange(6), level=np.full(6, 90.0))
+    assert a.find_shots(buf, ready_t=np.inf) == []
+    # the same sensors with exact times are a shot
+    a2 = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    a2._sigmas.extend([1e-4] * 10)
+    buf2 = PulseBuffer()
+    buf2.add(d[near] / 343.0, near, np.full(6, 30.0), np.arange(6), level=np.full(6, 90.0))
+    shots = a2.find_shots(buf2, ready_t=np.inf)
+    assert len(shots) == 1 and len(shots[0].pulse_rows) == 6

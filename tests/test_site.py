@@ -29,3 +29,20 @@ def test_one_place_teaches_nothing():
         site.add(S, np.arange(5) * 0.1 + k, (250.0, 250.0), float(k), 1.5, 1e-3)
     assert not site.learnt
     assert site.wind_mps == (0.0, 0.0) and site.dc_mps == 0.0
+    assert site.wind_mps == (0.0, 0.0) and site.dc_mps == 0.0  # nothing applied
+
+
+def test_posterior_spread_shrinks_as_shots_pin_conditions_down():
+    """The spread (used to widen residual checks while conditions are unknown) starts at the
+    priors and shrinks once spread-out shots have been pooled."""
+    rng = np.random.default_rng(5)
+    site = SiteConditions(c_mps=C)
+    prior = site.speed_sd_mps
+    assert abs(prior - np.sqrt(3.0**2 * 2 + 2.0**2)) < 1e-9
+    for k in range(10):
+        src = rng.uniform(-1500, 1500, 2)
+        S = np.column_stack([src + rng.uniform(-900, 900, (8, 2)), np.full(8, 10.0)])
+        d = np.sqrt(((S[:, :2] - src) ** 2).sum(1) + (10.0 - 1.5) ** 2)
+        site.add(S, 50.0 + k + d / C + rng.normal(0, 1e-4, 8), tuple(src), 50.0 + k, 1.5, 1e-4)
+    assert site.learnt
+    assert site.speed_sd_mps < 0.2 * prior

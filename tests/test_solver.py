@@ -81,3 +81,16 @@ def test_three_sensors_unique_or_ambiguous():
     # a source far outside the triangle: the range-limited answer must still contain it or reject
     far = arrivals(S, (2500.0, 2500.0))
     assert not _unique_three(S, far, C, 1.5, 1200.0)
+
+
+def test_closed_form_with_arrivals_spread_over_seconds():
+    """Sensors 150–1200 m from the source: arrivals span 3 s.  Solving for t0 in seconds next
+    to coordinates in metres made the normal equations look singular; the fix scales it."""
+    S = np.array([[1207.1, -611.6, 6.1], [1018.9, -204.5, 11.9], [568.5, -851.9, 16.0],
+                  [180.4, -619.7, 8.6], [-109.8, -630.5, 15.5]])
+    src = np.array([1063.3, -544.2, 1.5])
+    c = 343.0
+    t = np.linalg.norm(S - src, axis=1) / c + 0.25
+    sol = closed_form(S, t - t[0], c, 1.5)
+    assert np.all(np.isfinite(sol))
+    assert np.hypot(sol[0] - src[0], sol[1] - src[1]) < 0.01
