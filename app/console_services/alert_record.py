@@ -1,11 +1,19 @@
 """The console's read-only view of one incident: the engine's latest description plus the
 workflow state as ``app.store`` records it.  ``ConsoleDispatch`` fills these from the
-store; widgets only read them."""
+store; widgets only read them.
+
+A view always holds the engine's incident *summary* (kind, tags, rounds, revision … — what a
+queue row shows); the full ``Incident`` with its shots is ``incident``.  Views loaded in bulk
+(50,000 history rows at start-up) read that full incident from the store the first time
+something asks for it (the selected alert, the map), so loading history decodes no shot."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from localization.types import Incident
+
+from app.store import IncidentSummary
 
 STATES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "on_scene", "closed")
 STATE_WORDS = {"new": "NEW", "acknowledged": "ACK", "dispatched": "CAD", "on_scene": "SCENE", "closed": "CLOSED"}
@@ -31,7 +39,7 @@ class CitizenCall:
 
 @dataclass(slots=True)
 class AlertRecord:
-    incident: Incident
+    summary: IncidentSummary          # the engine's incident without its shots
     reported_ns: int
     lat_deg: float
     lon_deg: float
@@ -50,12 +58,40 @@ class AlertRecord:
     self_dispatched: tuple[str, ...] = ()
     ems_requested: bool = False
     training: bool = False
-    revisions: list[Revision] = field(default_factory=list)
-    calls: list[CitizenCall] = field(default_factory=list)
+    revisions: tuple[Revision, ...] = ()
+    calls: tuple[CitizenCall, ...] = ()
+    #: the full incident once known; else ``incident_loader(self)`` reads it (the revision ``summary`` describes)
+    loaded_incident: Incident | None = field(default=None, repr=False, compare=False)
+    incident_loader: Callable[[AlertRecord], Incident] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def incident(self) -> Incident:
+        """The engine's full incident (shots, ellipses, shooters), read on first use when the
+        view was loaded in bulk."""
+        inc = self.loaded_incident
+        if inc is None:
+            if self.incident_loader is None:
+                raise LookupError(f"alert {self.summary.id}: no incident and no way to read it")
+            inc = self.loaded_incident = self.incident_loader(self)
+            self.incident_loader = None
+        return inc
+
+    @incident.setter
+    def incident(self, inc: Incident) -> None:
+        self.summary = IncidentSummary.of(inc)
+        self.loaded_incident = inc
+        self.incident_loader = None
+
+    def defer_incident(self, summary: IncidentSummary, loader: Callable[[AlertRecord], Incident]) -> None:
+        """Show ``summary`` now; ``loader(self)`` gives the full incident when first asked (one
+        loader shared by every view: no per-view closure)."""
+        self.summary = summary
+        self.loaded_incident = None
+        self.incident_loader = loader
 
     @property
     def incident_id(self) -> str:
-        return self.incident.id
+        return self.summary.id
 
     @property
     def escalated(self) -> bool:

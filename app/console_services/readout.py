@@ -13,6 +13,8 @@ from datetime import datetime, timezone, tzinfo
 from localization.geometry import compass_point
 from localization.types import Incident
 
+from app.store import IncidentSummary
+
 KIND_WORDS = {
     "single_gunshot": "Single gunshot",
     "multiple_gunshots": "Multiple gunshots",
@@ -29,7 +31,7 @@ TAG_WORDS = {
 }
 
 
-def kind_words(incident: Incident) -> str:
+def kind_words(incident: Incident | IncidentSummary) -> str:
     """"Multiple gunshots", or "Possible gunfire — probable fireworks, review" when the audio
     marked the incident for review."""
     words = KIND_WORDS.get(incident.kind, incident.kind)
@@ -37,7 +39,7 @@ def kind_words(incident: Incident) -> str:
     return f"{words} — {REVIEW_WORDS.get(label, label)}" if label else words
 
 
-def kind_short(incident: Incident) -> str:
+def kind_short(incident: Incident | IncidentSummary) -> str:
     """The queue's Type cell: "Multiple", "Possible · fireworks?"."""
     short = KIND_SHORT.get(incident.kind, incident.kind)
     label = getattr(incident, "review_label", None)
@@ -70,7 +72,7 @@ def movement_words(incident: Incident) -> str | None:
     return f"moving {compass_point(incident.heading_deg)} at {incident.speed_mps:.0f} m/s ({mph:.0f} mph)"
 
 
-def tag_words(incident: Incident) -> str:
+def tag_words(incident: Incident | IncidentSummary) -> str:
     """Short tag list for the queue: "multiple shooters · mobile NE 12 m/s · full-auto"."""
     parts = []
     for tag in incident.tags:

@@ -1,6 +1,8 @@
 """The alert queue as a Qt table model (Picard-style: model + proxy + roles + delegate).
 
-Rows are ``AlertRecord`` views kept by ``ConsoleDispatch`` (refreshed from the store).  Display order is kept by
+Rows are ``AlertRecord`` views kept by ``ConsoleDispatch`` (refreshed from the store).  Cells, sort keys and
+filters read only a view's ``summary`` (kind, tags, rounds, revision …), never its full incident, so history
+loaded in bulk stays undecoded until an alert is selected.  Display order is kept by
 the model itself: new alerts arrive at the top (row 0) and a header click sorts with one
 Python ``sorted`` over plain keys, so 50,000 rows sort in milliseconds instead of paying
 for a Python ``lessThan`` per comparison.  Ages are computed when painted; the view
@@ -54,9 +56,9 @@ _SORT_KEYS: dict[int, Callable[[AlertRecord], object]] = {
     Col.TIME: lambda r: r.reported_ns,
     Col.AGE: lambda r: -r.reported_ns,
     Col.LOCATION: lambda r: r.location_words.lower(),
-    Col.TYPE: lambda r: r.incident.kind,
-    Col.ROUNDS: lambda r: r.incident.rounds,
-    Col.TAGS: lambda r: r.incident.tags,
+    Col.TYPE: lambda r: r.summary.kind,
+    Col.ROUNDS: lambda r: r.summary.rounds,
+    Col.TAGS: lambda r: r.summary.tags,
     Col.STATE: lambda r: STATES.index(r.state),
     Col.ACK: lambda r: (r.acknowledged_ns or 0) - r.reported_ns,
 }
@@ -177,21 +179,21 @@ class AlertQueueModel(QAbstractTableModel):
         if role == Role.STATE:
             return rec.state
         if role == Role.KIND:
-            return rec.incident.kind
+            return rec.summary.kind
         if role == Role.ESCALATED:
             return rec.escalated
         if role == Role.SORT_KEY:
             key = _SORT_KEYS.get(col)
-            return key(rec) if key and col != Col.TAGS else str(rec.incident.tags)
+            return key(rec) if key and col != Col.TAGS else str(rec.summary.tags)
         if role == Role.ACK_FRACTION:
             return min(1.0, rec.ack_wait_s(self._clock.now_ns()) / max(self.ack_timeout_s, 1e-9))
         if role == Qt.ItemDataRole.ToolTipRole:
             near = f"\nnear {rec.near_words}" if rec.near_words else ""
-            audio = "".join(f"\n{n}" for n in rec.incident.notes if n.startswith("audio:"))
-            return f"{rec.incident_id} rev {rec.incident.revision}\n{rec.location_words}{near}{audio}"
+            audio = "".join(f"\n{n}" for n in rec.summary.notes if n.startswith("audio:"))
+            return f"{rec.incident_id} rev {rec.summary.revision}\n{rec.location_words}{near}{audio}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == Col.TYPE:
-                return QColor(KIND_COLOURS.get(rec.incident.kind, "#ffffff"))
+                return QColor(KIND_COLOURS.get(rec.summary.kind, "#ffffff"))
             if col == Col.STATE:
                 return QColor(ESCALATED_COLOUR if rec.escalated else STATE_COLOURS.get(rec.state, "#ffffff"))
             if rec.state == "closed":
@@ -221,11 +223,11 @@ class AlertQueueModel(QAbstractTableModel):
         if col == Col.LOCATION:
             return rec.location_words
         if col == Col.TYPE:
-            return kind_short(rec.incident)
+            return kind_short(rec.summary)
         if col == Col.ROUNDS:
-            return rec.incident.rounds
+            return rec.summary.rounds
         if col == Col.TAGS:
-            return tag_words(rec.incident)
+            return tag_words(rec.summary)
         if col == Col.STATE:
             word = STATE_WORDS.get(rec.state, rec.state)
             return "ESCALATED" if rec.escalated else word

@@ -90,7 +90,7 @@ class AlertQueueProxy(QSortFilterProxyModel):
             return False
         if self._escalated_only and not rec.escalated:
             return False
-        if self._kinds is not None and rec.incident.kind not in self._kinds:
+        if self._kinds is not None and rec.summary.kind not in self._kinds:
             return False
         return not self._text or self._text in key
 
@@ -108,7 +108,7 @@ class AlertQueueProxy(QSortFilterProxyModel):
         if escalated_only:
             flags = [f and r.escalated for f, r in zip(flags, records)]
         if kinds is not None:
-            flags = [f and r.incident.kind in kinds for f, r in zip(flags, records)]
+            flags = [f and r.summary.kind in kinds for f, r in zip(flags, records)]
         return flags
 
     def _forget_flags(self, *_args) -> None:
