@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from localization.audio import classify_incident, default_model, pulse_gunfire_probability
-from localization.audio.classify import PULSE_INPUT_NAMES, GunfireModel, fit_logistic, pulse_vector
+from localization.audio.classify import PULSE_INPUT_NAMES, GunfireModel, fit_logistic, pulse_vector, verdict_from_logits
 from localization.audio.training import simulate_incident, simulate_incidents
 
 
@@ -44,6 +44,14 @@ def test_synthetic_gunfire_vs_decoys_on_unseen_seeds():
             assert v.label == "gunfire", (i.kind, v)
         else:
             assert v.label != "gunfire", (i.kind, v)
+
+
+def test_one_odd_pulse_does_not_undo_a_gunfire_incident():
+    """A stray non-gunfire pulse taken into a string of rounds (an engine grouping mistake,
+    a door slam at one sensor) must not turn forty gunfire-like pulses into a decoy."""
+    logits = np.concatenate([np.full(40, 3.0), [-15.0]])
+    v = verdict_from_logits(logits, [0.0, 0.5, 1.1, 1.6, 2.3])
+    assert v.label == "gunfire" and v.probability >= 0.5
 
 
 def test_aerial_shells_are_kept_as_probable_fireworks():

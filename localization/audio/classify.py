@@ -2,8 +2,9 @@
 
 * **Pulse model** — impulse shape only (``features.FEATURE_NAMES``, log-scaled where the
   quantity spans decades).
-* **Incident model** — combines evidence the way a reviewer does: the pulses' mean and
-  spread of gunfire log-odds across sensors and rounds, the number of rounds, the
+* **Incident model** — combines evidence the way a reviewer does: the pulses' mean,
+  weakest tenth (not the single weakest: one odd pulse among forty does not undo an
+  incident) and spread of gunfire log-odds across sensors and rounds, the number of rounds, the
   cadence (median interval and its irregularity — firecracker strings are erratic,
   hammering is metronomic), and the located source height (aerial shells burst high).
 
@@ -28,7 +29,7 @@ from localization.audio.features import FEATURE_NAMES
 GUNFIRE_THRESHOLD = 0.5
 POSSIBLE_THRESHOLD = 0.2
 INCIDENT_FEATURE_NAMES: tuple[str, ...] = (
-    "mean_logit", "min_logit", "std_logit", "log_rounds", "cadence_cv", "log_median_gap_s", "height_100m",
+    "mean_logit", "low_logit", "std_logit", "log_rounds", "cadence_cv", "log_median_gap_s", "height_100m",
 )
 PULSE_INPUT_NAMES: tuple[str, ...] = (*FEATURE_NAMES, "centroid_hz^2")
 """The pulse model's inputs: every feature — durations (``_ms``) as log10 of ms, since they
@@ -159,7 +160,7 @@ def incident_vector(pulse_logits: Sequence[float], shot_times_s: Sequence[float]
     cv = float(gaps.std() / gaps.mean()) if len(gaps) >= 2 and gaps.mean() > 0 else 0.0
     med = float(np.median(gaps)) if len(gaps) else 2.0
     h = 0.0 if height_m is None else float(height_m)
-    return np.array([lg.mean(), lg.min(), lg.std(), np.log10(rounds), cv, np.log10(max(med, 0.01)), h / 100.0])
+    return np.array([lg.mean(), float(np.percentile(lg, 10)), lg.std(), np.log10(rounds), cv, np.log10(max(med, 0.01)), h / 100.0])
 
 
 @dataclass(frozen=True, slots=True)
