@@ -29,6 +29,9 @@ def test_chunked_rendering_equals_whole():
     whole = s.render(0, s.n_samples)
     pieces = np.concatenate([c for _, c in s.iter_chunks(chunk_s=1.37)], axis=1)
     np.testing.assert_allclose(pieces, whole, atol=1e-6)
+    # any span, in any order (rendered paths are kept between spans)
+    for a, n in [(40000, 9000), (16000, 30000), (41000, 2000), (0, 20000), (60000, 36000)]:
+        np.testing.assert_allclose(s.render(a, n), whole[:, a : a + n], atol=1e-6)
 
 
 def test_arrival_times_follow_speed_of_sound_and_clip_at_full_scale():
@@ -75,6 +78,15 @@ def test_received_level_can_be_imposed_per_event_and_sensor():
     assert (0, 0) in got and (1, 1) in got
     with pytest.raises(ValueError, match="received_db must have shape"):
         synthesize(SENSORS, ev, start_ns=0, duration_s=1.0, received_db=np.zeros((3, 2)))
+    # travel times too (the demo's wind), NaN = the physics
+    delay = np.array([[0.5, np.nan, 1.25], [np.nan, np.nan, np.nan]])
+    b = synthesize(SENSORS, ev, start_ns=0, duration_s=3.0, seed=1, received_db=want, delay_s=delay)
+    t = {(x.event_index, x.sensor_index): x.t_ns for x in b.arrivals if x.path == "blast"}
+    assert t[(0, 0)] == 700_000_000 and t[(0, 2)] == 1_450_000_000
+    same = {(x.event_index, x.sensor_index): x.t_ns for x in a.arrivals if x.path == "blast"}
+    assert t[(1, 1)] == same[(1, 1)]
+    with pytest.raises(ValueError, match="delay_s must have shape"):
+        synthesize(SENSORS, ev, start_ns=0, duration_s=1.0, delay_s=[[0.1]])
 
 
 def test_levels_at_range_match_rooftop_sensors():

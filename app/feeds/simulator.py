@@ -15,6 +15,7 @@ from app.feeds.clips import render_clip
 from app.feeds.events import AudioClip, HealthReport
 from app.feeds.feed import Feed, FeedListener
 from app.feeds.health import HealthMonitor, HealthPolicy
+from app.feeds.pulse_audio import PulseAudio
 from app.feeds.scenario import SimPlan
 from app.feeds.timeline import Item, Timeline, build_timeline
 from localization.sim import SimResult
@@ -30,19 +31,25 @@ class SimulatorFeed(Feed):
 
     speed: simulated seconds per wall-clock second, 1 … 60, or 0 for as fast as possible.
     audio: render and deliver clips (the loudest sensors of each incident).
+    features: give every pulse the detector features measured on its sensor's synthesised
+        audio (``app.feeds.pulse_audio``), as a real sensor reports them; default: when
+        ``audio`` is on.  Computed as each pulse is delivered.
     rebase_to_now: shift every time by ``offset_ns`` so the run starts at the wall clock
         (for a live-looking console); truth times are unshifted — subtract ``offset_ns``.
     drop_untrusted: pulses of sensors whose timing is untrusted are not delivered.
     """
 
     def __init__(self, plan: SimPlan | Timeline, *, speed: float = 1.0, audio: bool = False,
-                 rebase_to_now: bool = False, drop_untrusted: bool = True, health_policy: HealthPolicy | None = None,
+                 features: bool | None = None, rebase_to_now: bool = False, drop_untrusted: bool = True, health_policy: HealthPolicy | None = None,
                  batch_window_s: float = 0.05, clock: Callable[[], float] = time.monotonic) -> None:
         if not (speed == 0 or 1.0 <= speed <= MAX_SPEED):
             raise ValueError(f"speed must be 0 (as fast as possible) or 1 … {MAX_SPEED:.0f}, got {speed}")
         self.timeline = plan if isinstance(plan, Timeline) else build_timeline(plan, audio=audio)
         self.speed = float(speed)
         self.audio = audio
+        self.features = audio if features is None else bool(features)
+        self.pulse_audio = (PulseAudio(self.timeline.sim, [it.truth_index for it in self.timeline.items if it.kind == "pulse"],
+                                       seed=self.timeline.plan.seed) if self.features else None)
         self.drop_untrusted = drop_untrusted
         self.batch_window_ns = int(batch_window_s * NS)
         self.clock = clock
@@ -163,7 +170,7 @@ class SimulatorFeed(Feed):
                     continue
                 self.counts["pulses"] += 1
                 self.delivered_truth_indices.append(it.truth_index)
-                p = it.pulse
+                p = self._with_features(it.pulse, it.truth_index)
                 pulses.append(p if not off else Pulse(p.sensor, p.t_ns + off, p.snr_db, p.peak_db, p.id, p.features))
             elif it.kind == "audio":
                 assert it.clip is not None
@@ -180,6 +187,21 @@ class SimulatorFeed(Feed):
                 listener.on_audio(clip if not off else _replace(clip, start_ns=clip.start_ns + off))
         if pulses:
             listener.on_pulses(pulses)
+
+
+    def _with_features(self, p: Pulse, truth_index: int) -> Pulse:
+        if self.pulse_audio is None:
+            return p
+        try:
+            feats = self.pulse_audio.features(truth_index)
+        except Exception as exc:  # the audio layer is optional; pulses go on
+            self.counts["feature_errors"] += 1
+            log.warning("no detector features for pulse %s: %s", p.id, exc)
+            return p
+        if not feats:
+            return p
+        self.counts["pulses_with_features"] += 1
+        return Pulse(p.sensor, p.t_ns, p.snr_db, p.peak_db, p.id, feats)
 
 
 def _replace(obj, **changes):

@@ -9,13 +9,13 @@ with the timeline (``sim`` and the per-item ``truth_index``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal
 
 import numpy as np
 
 from app.feeds.events import HealthReport
 from app.feeds.scenario import Outage, SimPlan
-from localization.sim import SimResult, simulate_pulses
+from localization.sim import DIRECT, NLOS, SimResult, simulate_pulses
 from localization.types import Pulse
 
 NS = 1_000_000_000
@@ -37,6 +37,17 @@ class ClipJob:
     start_ns: int
     duration_s: float
     shot_indices: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SensorWindow:
+    """One sensor's audio window of one incident (``sensor_windows``)."""
+
+    job: ClipJob
+    level_db: float
+    """The loudest level (dB SPL, unclipped) at which the sensor heard the incident."""
+    pulse_indices: tuple[int, ...]
+    """Its direct and NLOS pulses of the incident (indices into ``Timeline.sim.pulses``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,28 +165,40 @@ def build_timeline(plan: SimPlan, *, health_interval_s: float = 10.0, audio: boo
     return Timeline(plan, sim, tuple(items), dropped, shifted)
 
 
+def sensor_windows(sim: SimResult, delivered: Iterable[int], pad_s: float = 1.0) -> dict[tuple[str, str], SensorWindow]:
+    """The audio window of every (incident, sensor) pair that reported one of the incident's
+    shots (a direct or NLOS pulse among ``delivered``, indices into ``sim.pulses``): from
+    ``pad_s`` before its first pulse to ``pad_s`` after its last, holding the shots it heard,
+    the loudest level it heard them at and those pulses' indices.  The clips the feed uploads are some of these
+    windows; the pulses' detector features are measured on the same audio (``pulse_audio``)."""
+    shots = sim.events.shots
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in sorted(delivered):
+        if sim.shot_index[i] < 0 or sim.path[i] not in (DIRECT, NLOS):
+            continue
+        inc = shots[int(sim.shot_index[i])].incident_id
+        groups.setdefault((inc, sim.pulses[i].sensor), []).append(i)
+    out: dict[tuple[str, str], SensorWindow] = {}
+    for (inc, s), idx in groups.items():
+        t = [sim.pulses[i].t_ns for i in idx]
+        start = min(t) - int(pad_s * NS)
+        dur = (max(t) - min(t)) / NS + 2 * pad_s
+        shots_idx = tuple(sorted({int(sim.shot_index[i]) for i in idx}))
+        out[(inc, s)] = SensorWindow(ClipJob(s, inc, f"{inc}-{s}", start, dur, shots_idx),
+                                     float(np.max(sim.level_db[idx])), tuple(idx))
+    return out
+
+
 def _clip_items(sim: SimResult, plan: SimPlan, delivered: dict[int, Item], per_incident: int, pad_s: float) -> list[Item]:
     """Clips for the loudest ``per_incident`` sensors of each incident, delivered 2 s after
     that sensor's last pulse of the incident (clips are uploaded after the pulses)."""
+    by_inc: dict[str, list[tuple[float, str, SensorWindow]]] = {}
+    for (inc, s), w in sensor_windows(sim, delivered, pad_s).items():
+        by_inc.setdefault(inc, []).append((w.level_db, s, w))
     out: list[Item] = []
-    shots = plan.events.shots
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i in np.flatnonzero(sim.label >= 0):
-        if int(i) not in delivered:
-            continue
-        inc = shots[int(sim.label[i])].incident_id
-        groups.setdefault((inc, sim.pulses[int(i)].sensor), []).append(int(i))
-    by_inc: dict[str, list[tuple[float, str, list[int]]]] = {}
-    for (inc, s), idx in groups.items():
-        by_inc.setdefault(inc, []).append((float(np.max(sim.level_db[idx])), s, idx))
     for inc, rows in sorted(by_inc.items()):
         rows.sort(key=lambda r: (-r[0], r[1]))
-        for _, s, idx in rows[:per_incident]:
-            t = [sim.pulses[i].t_ns for i in idx]
-            start = min(t) - int(pad_s * NS)
-            dur = (max(t) - min(t)) / NS + 2 * pad_s
-            last = max(delivered[i].deliver_ns for i in idx)
-            shots_idx = tuple(sorted({int(sim.shot_index[i]) for i in idx}))
-            job = ClipJob(s, inc, f"{inc}-{s}", start, dur, shots_idx)
-            out.append(Item(last + 2 * NS, s, "audio", clip=job))
+        for _, s, w in rows[:per_incident]:
+            last = max(delivered[i].deliver_ns for i in w.pulse_indices)
+            out.append(Item(last + 2 * NS, s, "audio", clip=w.job))
     return out

@@ -165,13 +165,16 @@ def detect_impulses(
     full_scale_db: float | None = None,
     threshold_db: float = 12.0,
     min_separation_ms: float = 25.0,
-    with_features: bool = True,
+    with_features: bool | tuple[float, float] = True,
 ) -> list[Detection]:
     """Detect impulses in mono ``samples`` (float, full scale 1.0) at ``sample_rate_hz``.
 
     Returns detections in time order.  ``threshold_db`` is the 1 ms frame-energy rise
     over the noise floor that triggers a detection; impulses closer than
     ``min_separation_ms`` to the previous onset are treated as its echoes.
+    ``with_features``: measure every detection's shape features (True), none (False), or
+    only those of detections with an onset between the two times given (s from the first
+    sample) — the others get an empty ``features``.
     """
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim != 1:
@@ -211,6 +214,8 @@ def detect_impulses(
                 continue
             out.pop()
         peak_db = None if full_scale_db is None else full_scale_db + 20.0 * np.log10(max(peak, 1e-12))
-        feats = pulse_features(x, y, onset, sr, noise_rms) if with_features else {}
+        want = (with_features if isinstance(with_features, bool)
+                else with_features[0] <= onset / sr <= with_features[1])
+        feats = pulse_features(x, y, onset, sr, noise_rms) if want else {}
         out.append(Detection(onset_s=onset / sr, peak=peak, snr_db=float(snr_db), peak_db=peak_db, features=feats))
     return out

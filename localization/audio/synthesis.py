@@ -18,8 +18,9 @@ mostly clipped, within 100 m; median 82–85 dB at 300–500 m).  For 30 % of st
 source/sensor pairs the direct sound is shadowed by a building: it diffracts over the
 edge 4–14 dB weaker and duller, while the echoes keep their level — so, as in real
 urban recordings, a reflection a few ms later can be louder than the first arrival.
-``received_db`` imposes the direct sound's level per event and sensor instead (the
-demo makes its audio agree with the pulses it reports).  The sum over a chunk is
+``received_db`` and ``delay_s`` impose the direct sound's level and travel time per
+event and sensor instead (the demo makes its audio agree with the pulses it reports,
+wind and all).  The sum over a chunk is
 clipped at full scale (``full_scale_db`` = 93.09 dB SPL like ShotSpotter sensors).
 Ambient noise is traffic rumble (slices of a shaped-noise bank shared per sample rate,
 picked at random offsets per sensor and 0.25 s segment, cross-faded, with slowly
@@ -48,6 +49,7 @@ _SUPERSONIC_M = 600.0
 _NEAR_M = 50.0  # urban excess loss applies in full beyond this range (rooftop sensors)
 _SHADOW_P = 0.3  # share of street-level source/sensor pairs whose direct sound is shadowed
 _SHADOW_DB = (4.0, 14.0)  # extra diffraction loss of a shadowed direct sound
+_KEEP_PATHS = 16  # rendered paths kept for the next span (oldest dropped first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,10 @@ class _Path:
 
 
 class Synthesizer:
-    """Plans a scenario once; renders any span of it (``render``) or all of it in chunks."""
+    """Plans a scenario once; renders any span of it (``render``) or all of it in chunks.
+
+    Rendering keeps the last few source paths that run on past the span (so the next span,
+    or a burst's next pulse, does not render them again): use one synthesizer per thread."""
 
     def __init__(
         self,
@@ -103,6 +108,7 @@ class Synthesizer:
         horns_per_hour: float = 6.0,
         echoes: bool = True,
         received_db: np.ndarray | Sequence[Sequence[float]] | None = None,
+        delay_s: np.ndarray | Sequence[Sequence[float]] | None = None,
     ) -> None:
         xyz = np.asarray(sensor_xyz_m, dtype=np.float64)
         if xyz.ndim != 2 or xyz.shape[1] not in (2, 3):
@@ -124,12 +130,8 @@ class Synthesizer:
         self.ambient_db = float(ambient_db)
         self.echoes = echoes
         n = len(xyz)
-        received = None
-        if received_db is not None:
-            received = np.asarray(received_db, dtype=np.float64)
-            if received.shape != (len(self.events), n):
-                raise ValueError(f"received_db must have shape (n_events, n_sensors) = {(len(self.events), n)}, "
-                                 f"got {received.shape}")
+        received = _per_pair("received_db", received_db, (len(self.events), n))
+        delays = _per_pair("delay_s", delay_s, (len(self.events), n))
         rng = np.random.default_rng([self.seed, 1])
         self._bank = _noise_bank(self.sample_rate_hz)
         self._windows = np.lib.stride_tricks.sliding_window_view(self._bank, _SEG)
@@ -144,13 +146,14 @@ class Synthesizer:
         self._fade = np.sin(np.pi * (np.arange(_SEG) + 0.5) / _SEG).astype(np.float32)
         # paths whose peak is 20 dB under the quietest ambient are not rendered
         self._audible = 0.1 * 10.0 ** ((ambient_db - 10.0 - self.full_scale_db) / 20.0)
-        self.paths, self.arrivals = self._plan(rng, horns_per_hour, received)
+        self.paths, self.arrivals = self._plan(rng, horns_per_hour, received, delays)
         self._t0 = np.array([p.t_samp for p in self.paths])
         self._max_len = max((p.length for p in self.paths), default=0)
+        self._rendered: dict[int, np.ndarray] = {}  # paths that run past the last span rendered
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, rng: np.random.Generator, horns_per_hour: float,
-              received: np.ndarray | None) -> tuple[list[_Path], tuple[Arrival, ...]]:
+    def _plan(self, rng: np.random.Generator, horns_per_hour: float, received: np.ndarray | None,
+              delays: np.ndarray | None) -> tuple[list[_Path], tuple[Arrival, ...]]:
         sr = self.sample_rate_hz
         paths: list[_Path] = []
         arrivals: list[Arrival] = []
@@ -165,7 +168,10 @@ class Synthesizer:
             for si, s in enumerate(self.sensor_xyz_m):
                 pr = np.random.default_rng([self.seed, 3, ei, si])
                 d = float(max(np.linalg.norm(s - src), 1.0))
-                t_samp = (ev.t_ns - self.start_ns) * 1e-9 * sr + d / self.c_mps * sr
+                delay = d / self.c_mps
+                if delays is not None and np.isfinite(delays[ei, si]):
+                    delay = float(delays[ei, si])
+                t_samp = (ev.t_ns - self.start_ns) * 1e-9 * sr + delay * sr
                 high = ev.z_m - s[2] > 40.0
                 excess = float(np.clip(pr.normal(8.0, 4.0) if high else pr.normal(25.0, 8.0), 0.0, 50.0))
                 excess *= min(1.0, np.sqrt(d / _NEAR_M))
@@ -254,11 +260,18 @@ class Synthesizer:
         sr = self.sample_rate_hz
         lo = int(np.searchsorted(self._t0, start - self._max_len - 1, side="left"))
         hi = int(np.searchsorted(self._t0, start + n, side="left"))
-        for p in self.paths[lo:hi]:
+        for k in range(lo, hi):
+            p = self.paths[k]
             if p.t_samp + p.length < start:
                 continue
             i0 = int(np.ceil(p.t_samp))
-            w = _render_path(p, i0, sr, self._bank)
+            w = self._rendered.get(k)
+            if w is None:
+                w = _render_path(p, i0, sr, self._bank)
+                if i0 + len(w) > start + n:  # it goes on past this span: keep it for the next one
+                    self._rendered[k] = w
+                    if len(self._rendered) > _KEEP_PATHS:
+                        self._rendered.pop(next(iter(self._rendered)))
             a, b = max(i0, start), min(i0 + len(w), start + n)
             if b > a:
                 out[p.sensor, a - start : b - start] += w[a - i0 : b - i0]
@@ -289,6 +302,16 @@ def synthesize(
 
 
 # ---------------------------------------------------------------------- helpers
+
+def _per_pair(name: str, values, shape: tuple[int, int]) -> np.ndarray | None:
+    """An optional (n_events, n_sensors) override; NaN entries keep the physics."""
+    if values is None:
+        return None
+    a = np.asarray(values, dtype=np.float64)
+    if a.shape != shape:
+        raise ValueError(f"{name} must have shape (n_events, n_sensors) = {shape}, got {a.shape}")
+    return a
+
 
 @lru_cache(maxsize=4)
 def _noise_bank(sr: int) -> np.ndarray:
