@@ -454,14 +454,17 @@ class Associator:
         last well-heard shots; no test until there are enough of them), plus what the
         remaining uncertainty of wind and sound speed can add over these paths
         (``tau_s``: propagation times)."""
+        return sigma_s <= self._residual_limit(tau_s)
+
+    def _residual_limit(self, tau_s: np.ndarray) -> float:
         p = self.p
         if len(self._sigmas) < p.sigma_min_shots:
-            return True
+            return np.inf
         # A low quantile: the first shots of a run can be mostly bad sets, and a
         # median would learn their scale.
         typical = float(np.quantile(np.array(self._sigmas), 0.25))
         speed = self.site.speed_sd_mps / p.c_mps * float(np.std(tau_s))
-        return sigma_s <= max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
+        return max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 
     def _z_src(self, sensors: np.ndarray) -> float:
         if self.p.ground_z_m is not None:
