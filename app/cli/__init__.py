@@ -53,10 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        # Options without a subcommand are the demo's: `tocsin --screenshot PNG --after S`.
+        argv = ["demo", *argv]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         # No subcommand: the console (or the headless demo where there is no display).
-        args = parser.parse_args(["demo", *(argv or [])])
+        args = parser.parse_args(["demo", *argv])
     return run_command(args)
 
 
