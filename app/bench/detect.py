@@ -1,5 +1,6 @@
 """``tocsin bench detect``: our onsets vs ShotSpotter's reported arrival times on the 88
-Pittsburgh FP1 recordings (matching rule in ``fp1_audio``)."""
+Pittsburgh FP1 recordings (matching rule in ``fp1_audio``), then the engine located on
+*our* pulses for the sensors with audio together with the other sensors' reported pulses."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.bench.fp1_audio import DEFAULT_PITTSBURGH, MATCH_MS, load_tests, match
+from app.bench import pittsburgh as pgh
+from app.bench.engine import PositionTally, pittsburgh_config
+from app.bench.fp1_audio import DEFAULT_PITTSBURGH, MATCH_MS, TestAudio, load_tests, match
+from localization import Pulse, locate_batch
 
 
 def run(args: argparse.Namespace | None = None) -> dict:
@@ -47,8 +51,43 @@ def run(args: argparse.Namespace | None = None) -> dict:
     print(f"  median Δt (ours − theirs)  {res['median_dt_ms']} ms  (their times have 1 ms resolution)")
     print(f"  detections per recording   {res['detections_per_recording']}")
     print(f"  read + detect speed        ×{res['x_real_time']} real time")
+    res["engine_on_our_pulses"] = locate_on_our_pulses(root, tests)
+    print("  engine, FP1, same tests (survey ±2.5 m):")
+    for label, row in res["engine_on_our_pulses"].items():
+        print(f"    {label:<34} within 15 m {row['located_within_15m_pct']} %, median {row['median_error_m']} m, "
+              f"p90 {row['p90_error_m']} m, rounds exact {row['rounds_exact_pct']} %, extra shots {row['extra_shots_elsewhere']}")
     print(json.dumps(res))
     return res
+
+
+def our_pulses(test: TestAudio) -> list[Pulse]:
+    """Our detector's onsets, as pulses, for every sensor that has a recording."""
+    out = []
+    for rec in test.recordings:
+        for k, d in enumerate(test.detections.get(rec.sensor_id or "", [])):
+            out.append(Pulse(sensor=rec.sensor_id, t_ns=int(rec.start_ns + round(d.onset_s * 1e9)),
+                             snr_db=float(d.snr_db), peak_db=None if d.peak_db is None else float(d.peak_db),
+                             id=f"{rec.sensor_id}-ours-{k}"))
+    return out
+
+
+def locate_on_our_pulses(root: Path, tests: list[TestAudio]) -> dict:
+    """Each FP1 test located twice: on every reported pulse, and with the reported pulses of
+    the sensors that have audio replaced by our detections."""
+    reported, mixed = PositionTally(), PositionTally()
+    for ta in tests:
+        test = pgh.load_test(root / ta.firing_position / ta.test)
+        # A recording's sensor is placed only through the pulses it reported; one that
+        # reported none in this test has no known position and is left out.
+        known = {s.id for s in test.sensors}
+        with_audio = {r.sensor_id for r in ta.recordings} & known
+        pulses = [p for p in test.pulses if p.sensor not in with_audio] + [
+            p for p in our_pulses(ta) if p.sensor in with_audio]
+        cfg = pittsburgh_config(test)
+        reported.add(locate_batch(test.sensors, test.pulses, cfg), test.survey_xyz, test.rounds)
+        mixed.add(locate_batch(test.sensors, pulses, cfg), test.survey_xyz, test.rounds)
+    return {"reported pulses only": reported.summary(),
+            "our pulses where audio exists": mixed.summary()}
 
 
 if __name__ == "__main__":

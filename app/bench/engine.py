@@ -48,44 +48,59 @@ FAMILIES = ("single", "multiple", "gunfight", "mobile", "full_auto")
 def run_pittsburgh(shared_data: Path) -> dict:
     rows = {}
     for label, positions in (("FP1-FP6 (dev)", pgh.DEV_POSITIONS), ("FP7-FP9 (holdout)", pgh.HOLDOUT_POSITIONS)):
-        errs, rounds_ok, tests, false_shots, shots_total, t_engine, n_pulses = [], 0, 0, 0, 0, 0.0, 0
-        missing = 0
+        tally = PositionTally()
+        t_engine, n_pulses = 0.0, 0
         for test in pgh.iter_tests(shared_data, positions):
-            cfg = EngineConfig(temperature_c=test.temperature_c, wind_mps=test.wind_vector_mps)
             t0 = time.perf_counter()
-            incidents = locate_batch(test.sensors, test.pulses, cfg)
+            incidents = locate_batch(test.sensors, test.pulses, pittsburgh_config(test))
             t_engine += time.perf_counter() - t0
             n_pulses += len(test.pulses)
-            sx, sy, _ = test.survey_xyz
-            # The incident at the firing position: the one whose shots are nearest.
-            shots = [s for inc in incidents for s in inc.shots]
-            shots_total += len(shots)
-            d = sorted(math.hypot(s.x_m - sx, s.y_m - sy) for s in shots)
-            at_position = [x for x in d if x <= 25.0]
-            # Every round fired should be located; errors of the best `rounds` shots.
-            matched = d[: test.rounds]
-            missing += max(0, test.rounds - len(at_position))
-            errs += matched + [math.inf] * (test.rounds - len(matched))
-            false_shots += len(shots) - len(at_position)
-            rounds_ok += len(at_position) == test.rounds
-            tests += 1
-        e = np.array(errs)
+            tally.add(incidents, test.survey_xyz, test.rounds)
+        rows[label] = {**tally.summary(), "pulses_per_s": round(n_pulses / max(t_engine, 1e-9))}
+    return rows
+
+
+def pittsburgh_config(test: pgh.LiveFireTest) -> EngineConfig:
+    """Temperature and wind from the test's weather file."""
+    return EngineConfig(temperature_c=test.temperature_c, wind_mps=test.wind_vector_mps)
+
+
+class PositionTally:
+    """Scores live-fire tests: each round fired should be one shot within 25 m of the
+    surveyed firing position; errors are those of the nearest ``rounds`` shots (a round
+    not located counts as an infinite error); shots farther away are extra."""
+
+    def __init__(self) -> None:
+        self.errs: list[float] = []
+        self.rounds_ok = self.tests = self.missing = self.extra = 0
+
+    def add(self, incidents, survey_xyz, rounds: int) -> None:
+        sx, sy, _ = survey_xyz
+        d = sorted(math.hypot(s.x_m - sx, s.y_m - sy) for inc in incidents for s in inc.shots)
+        at_position = [x for x in d if x <= 25.0]
+        matched = d[:rounds]
+        self.missing += max(0, rounds - len(at_position))
+        self.errs += matched + [math.inf] * (rounds - len(matched))
+        self.extra += len(d) - len(at_position)
+        self.rounds_ok += len(at_position) == rounds
+        self.tests += 1
+
+    def summary(self) -> dict:
+        e = np.array(self.errs)
         fin = e[np.isfinite(e)]
-        rows[label] = {
-            "tests": tests,
+        return {
+            "tests": self.tests,
             "rounds_fired": int(len(e)),
             "located_within_15m_pct": round(100 * float(np.mean(e <= 15.0)), 1),
             "located_within_25m_pct": round(100 * float(np.mean(e <= 25.0)), 1),
             "median_error_m": round(float(np.median(e)), 2),
-            # a round not located counts as an infinite error; "higher" picks a real element
+            # "higher" picks a real element (unlocated rounds are infinite)
             "p90_error_m": round(float(np.percentile(e, 90, method="higher")), 2),
             "max_error_m": round(float(fin.max()), 1) if len(fin) else None,
-            "rounds_exact_pct": round(100 * rounds_ok / max(tests, 1), 1),
-            "rounds_missed": missing,
-            "extra_shots_elsewhere": false_shots,
-            "pulses_per_s": round(n_pulses / max(t_engine, 1e-9)),
+            "rounds_exact_pct": round(100 * self.rounds_ok / max(self.tests, 1), 1),
+            "rounds_missed": self.missing,
+            "extra_shots_elsewhere": self.extra,
         }
-    return rows
 
 
 # ------------------------------------------------------------------ synthetic
