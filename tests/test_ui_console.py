@@ -163,3 +163,23 @@ def test_worker_thread_delivers_to_gui_thread_and_stops(qtbot):
     assert not host.thread.isRunning()
     assert ctl.latency_model_ms and max(ctl.latency_model_ms) < 5000
     del orig, seen_threads
+
+
+def test_an_alert_whose_incident_can_no_longer_be_read_says_so(qtbot):
+    """History views read their full incident on first use; if it has gone (purged by
+    retention since the history was loaded) selecting it says so in the status bar."""
+    from app.store import NotFoundError
+
+    ctl, clock = build_controller(qtbot, "disp1")
+    ctl.window.show()
+    incs = feed(ctl, clock, 2)
+    rec = ctl.dispatch.get(incs[0].id)
+
+    def gone(_rec):
+        raise NotFoundError(f"incident {_rec.incident_id} not found")
+
+    rec.defer_incident(rec.summary, gone)
+    ctl.queue.select(incs[0].id)
+    assert "can no longer be read" in ctl.window.status.currentMessage()
+    ctl.queue.select(incs[1].id)                      # the others still work
+    assert ctl.detail.readout.text()

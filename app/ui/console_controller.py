@@ -270,6 +270,11 @@ class ConsoleController(QObject):
 
     def _show_detail(self, rec) -> None:
         now = self.clock.now_ns()
+        try:
+            rec.incident  # history views read their full incident on first use
+        except LookupError as exc:  # e.g. purged by retention since the history was loaded
+            self.window.status.showMessage(f"Incident {rec.incident_id} can no longer be read: {exc}", 8000)
+            return
         text = readout(rec.incident, location_words=rec.location_words, near_words=rec.near_words,
                        reported_ns=rec.reported_ns, now_ns=now)
         self.detail.set_record(rec, text, now)
