@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from localization.site import SiteConditions
-from localization.solver import Fit, closed_form, refine
+from localization.solver import Fit, closed_form, refine, travel_times
 
 NEW, USED, TRIED = 0, 1, 2
 
@@ -157,7 +157,6 @@ class Associator:
         self.pair_m = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         self.window_s = 2.0 * params.max_range_m / params.c_mps + params.tol_s
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
         self.enabled = np.ones(len(self.pos), dtype=bool)
         # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
         # shots heard by enough sensors to solve for them; applied to every shot.
@@ -367,10 +366,7 @@ class Associator:
 
     def _tau(self, x: float, y: float, z: float, wind: tuple[float, float], dc: float) -> np.ndarray:
         """Propagation time (s) from (x, y, z) to every sensor under wind and a sound-speed offset."""
-        dx = self.pos[:, 0] - x
-        dy = self.pos[:, 1] - y
-        d = np.maximum(np.sqrt(dx * dx + dy * dy + (self.pos[:, 2] - z) ** 2), 1e-3)
-        return d / (self.p.c_mps + dc + (wind[0] * dx + wind[1] * dy) / d)
+        return travel_times(self.pos, (x, y), z, self.p.c_mps + dc, wind)[0]
 
     def _fit_set(self, buf: PulseBuffer, sel: np.ndarray, ts: float, x0: tuple[float, float],
                  z_src: float, *, wind: tuple[float, float], dc: float) -> FoundShot | None:
@@ -403,7 +399,7 @@ class Associator:
         echo = np.any(same & (dt > 0) & (dt <= self.p.echo_window_s) & weaker, axis=1)
         buf.state[cand[echo]] = TRIED
 
-    def _plausible(self, shot: FoundShot, buf: PulseBuffer, echo_test: bool = True) -> bool:
+    def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
         """Reject consistent-looking sets that a real shot would not produce.
 
         * Hearing: of the sensors nearer the located source than the median
@@ -424,8 +420,6 @@ class Associator:
         n_near = int(near.sum())
         if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
             return False
-        if not echo_test:
-            return True
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.
         rows = shot.pulse_rows
@@ -449,14 +443,11 @@ class Associator:
                 return False
         return True
 
-    def _typical_residuals(self, sigma_s: float, tau_s: np.ndarray) -> bool:
-        """Residuals within ``sigma_ratio`` times the site's typical scale (learnt from the
-        last well-heard shots; no test until there are enough of them), plus what the
-        remaining uncertainty of wind and sound speed can add over these paths
-        (``tau_s``: propagation times)."""
-        return sigma_s <= self._residual_limit(tau_s)
-
     def _residual_limit(self, tau_s: np.ndarray) -> float:
+        """Largest residual scale (s) a shot may have: ``sigma_ratio`` times the site's typical
+        scale (learnt from the last well-heard shots; no limit until there are enough of
+        them), plus what the remaining uncertainty of wind and sound speed can add over
+        these paths (``tau_s``: propagation times)."""
         p = self.p
         if len(self._sigmas) < p.sigma_min_shots:
             return np.inf
@@ -515,8 +506,8 @@ class Associator:
         # Random hypotheses drawn from a generator keyed by the seed pulse itself, so a
         # shot's outcome does not depend on what was searched before it (batch and
         # streaming runs, or runs differing elsewhere, agree).
-        self.rng = np.random.default_rng((self.seed, int(a), int(buf.ref[seed])))
-        hyps = self._hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
+        rng = np.random.default_rng((self.seed, int(a), int(buf.ref[seed])))
+        hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src)
         if hyps is None:
             return None
         # Score: distinct sensors whose best pulse is within tolerance.
@@ -606,7 +597,7 @@ class Associator:
         p = self.p
         keep = fit.inliers
         n_ok = int(keep.sum())
-        if n_ok < 3 or not self._typical_residuals(fit.sigma_s, (t - fit.t0_s)[keep]):
+        if n_ok < 3 or fit.sigma_s > self._residual_limit((t - fit.t0_s)[keep]):
             return None
         if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
@@ -615,11 +606,11 @@ class Associator:
                          residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts,
                          sensors=sensors[keep])
 
-    def _pick_pulses(self, pick_s, pref, starts, counts, M, m, p_pref):
+    def _pick_pulses(self, rng, pick_s, pref, starts, counts, M, m, p_pref):
         """Column of a pulse for each picked sensor: its preferred pulse with probability
         ``p_pref``, else one of its first three candidates uniformly."""
-        use_pref = self.rng.random((M, m)) < p_pref
-        rnd = (self.rng.random((M, m)) * np.minimum(counts[pick_s], 3)).astype(int)
+        use_pref = rng.random((M, m)) < p_pref
+        rnd = (rng.random((M, m)) * np.minimum(counts[pick_s], 3)).astype(int)
         return np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
 
     def _c_eff(self, fit: Fit) -> float:
@@ -643,7 +634,7 @@ class Associator:
         f = shot.fit
         self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)
 
-    def _hypotheses(self, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
+    def _hypotheses(self, rng, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
         """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists."""
         k = len(starts)
         if k < 3:
@@ -660,9 +651,9 @@ class Associator:
         M = self.p.n_hypotheses
         dist = np.hypot(S_all[starts, 0] - seed_pos[0], S_all[starts, 1] - seed_pos[1])
         weight = 1.0 / (1.0 + dist / 400.0)
-        keys = np.log(self.rng.random((M, k))) / weight  # weighted sampling without replacement
+        keys = np.log(rng.random((M, k))) / weight  # weighted sampling without replacement
         pick_s = np.argsort(-keys, axis=1)[:, :3]
-        col = self._pick_pulses(pick_s, pref, starts, counts, M, 3, 0.5)
+        col = self._pick_pulses(rng, pick_s, pref, starts, counts, M, 3, 0.5)
         S4 = np.concatenate([np.broadcast_to(seed_pos, (M, 1, 3)), S_all[col]], axis=1)
         t4 = np.concatenate([np.zeros((M, 1)), t_all[col]], axis=1)
         hyps.append(closed_form(S4, t4, self.p.c_mps, z_src))
@@ -670,9 +661,9 @@ class Associator:
         # precedes this shot's first direct arrival.
         if k >= 4:
             M2 = M // 2
-            keys = np.log(self.rng.random((M2, k))) / weight
+            keys = np.log(rng.random((M2, k))) / weight
             pick_s = np.argsort(-keys, axis=1)[:, :4]
-            col = self._pick_pulses(pick_s, pref, starts, counts, M2, 4, 0.7)
+            col = self._pick_pulses(rng, pick_s, pref, starts, counts, M2, 4, 0.7)
             hyps.append(closed_form(S_all[col], t_all[col], self.p.c_mps, z_src))
         out = np.vstack([np.atleast_2d(h) for h in hyps])
         out = out[np.all(np.isfinite(out), axis=1)]

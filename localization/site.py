@@ -29,7 +29,6 @@ class SiteConditions:
         self.min_sensors = min_sensors
         self.solve_every = 10
         self._added = 0
-        self._solved = False
 
     @property
     def wind_mps(self) -> tuple[float, float]:
@@ -56,12 +55,12 @@ class SiteConditions:
         if len(self.shots) >= self.min_shots and (len(self.shots) < 2 * self.solve_every
                                                   or self._added % self.solve_every == 0):
             self._solve(apply=self.learnt)
-            self._solved = True
 
     @property
     def speed_sd_mps(self) -> float:
         """How far the effective speed of sound along a ray may still be off (m/s): the
-        posterior spread of wind and speed-of-sound error (the priors until learnt)."""
+        posterior spread of wind and speed-of-sound error (the priors until ``min_shots``
+        shots are pooled)."""
         return float(np.sqrt(np.trace(self.cov)))
 
     @property

@@ -194,7 +194,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     use_nuis = wind_sigma is not None
     wind = np.array(wind_prior, dtype=float)
     dc = float(dc_prior)
-    tau, d = _prop(S, xy, z_src, c + dc, wind)
+    tau, d = travel_times(S, xy, z_src, c + dc, wind)
     t0 = float(_median(t - tau)) if t0_start is None else float(t0_start)
     r = t - t0 - tau
     sigma = _robust_sigma(r, sigma_floor, sigma_cap)
@@ -232,7 +232,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         if use_nuis:
             wind = wind + step[3:5]
             dc += step[5]
-        tau, d = _prop(S, xy, z_src, c + dc, wind)
+        tau, d = travel_times(S, xy, z_src, c + dc, wind)
         r = t - t0 - tau
         sigma = _robust_sigma(r[w > 0.2], sigma_floor, sigma_cap) if np.any(w > 0.2) else sigma
         if abs(step[0]) + abs(step[1]) < 1e-3 and it >= 2:
@@ -253,7 +253,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
                 break
             xy = xy + step[:2]
             t0 += step[2]
-            tau, d = _prop(S, xy, z_src, c + dc, wind)
+            tau, d = travel_times(S, xy, z_src, c + dc, wind)
             r = t - t0 - tau
             if abs(step[0]) + abs(step[1]) < 1e-4:
                 break
@@ -299,7 +299,9 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     )
 
 
-def _prop(S, xy, z_src, c, wind):
+def travel_times(S, xy, z_src, c, wind):
+    """Propagation times (s) and 3-D ranges (m) from a source at ``xy`` (height ``z_src``) to
+    sensors ``S`` (n, 3), at sound speed ``c`` plus the wind (east, north) along each ray."""
     dx = S[:, 0] - xy[0]
     dy = S[:, 1] - xy[1]
     dz = S[:, 2] - z_src

@@ -61,15 +61,8 @@ class IncidentRow:
 
     @classmethod
     def from_sql(cls, r: Any) -> IncidentRow:
-        return cls(
-            id=r["id"], uid=r["uid"], source=r["source"], exercise=bool(r["exercise"]), kind=r["kind"],
-            tags=split_tags(r["tags"]), start_ns=r["start_ns"], end_ns=r["end_ns"],
-            rounds=r["rounds"], shooters=r["shooters"], x_m=r["x_m"], y_m=r["y_m"], lat=r["lat"], lon=r["lon"],
-            err95_m=r["err95_m"], address=r["address"], status=r["status"], disposition=r["disposition"],
-            legal_hold=bool(r["legal_hold"]), current_revision=r["current_revision"],
-            created_ns=r["created_ns"], updated_ns=r["updated_ns"],
-            gunfire_p=r["gunfire_p"], review_label=r["review_label"],
-        )
+        """From a row read by column name (any column order)."""
+        return cls.from_tuple(tuple(r[c] for c in INCIDENT_ROW_COLS))
 
     @classmethod
     def from_tuple(cls, t: tuple) -> IncidentRow:
