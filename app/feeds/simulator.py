@@ -171,7 +171,7 @@ class SimulatorFeed(Feed):
                 self.counts["pulses"] += 1
                 self.delivered_truth_indices.append(it.truth_index)
                 p = self._with_features(it.pulse, it.truth_index)
-                pulses.append(p if not off else Pulse(p.sensor, p.t_ns + off, p.snr_db, p.peak_db, p.id, p.features))
+                pulses.append(p if not off else _replace(p, t_ns=p.t_ns + off))
             elif it.kind == "audio":
                 assert it.clip is not None
                 try:
@@ -201,7 +201,7 @@ class SimulatorFeed(Feed):
         if not feats:
             return p
         self.counts["pulses_with_features"] += 1
-        return Pulse(p.sensor, p.t_ns, p.snr_db, p.peak_db, p.id, feats)
+        return _replace(p, features=feats)
 
 
 def _replace(obj, **changes):
