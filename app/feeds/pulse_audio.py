@@ -62,11 +62,11 @@ def synthesizer_for(job: ClipJob, sim: SimResult, *, seed: int, sample_rate_hz: 
         s = shots[k]
         kind, weapon = ("gunshot", s.weapon) if s.is_gunfire else (s.weapon, None)
         events.append(SourceEvent(s.x_m, s.y_m, s.t_ns, kind, weapon, s.z_m, s.source_db))
-    sensor = next(x for x in sim.sensors if x.id == job.sensor)
+    si = next(i for i, x in enumerate(sim.sensors) if x.id == job.sensor)
+    sensor = sim.sensors[si]
     received = np.full((len(events), 1), np.nan)
     delay = np.full((len(events), 1), np.nan)
     row = {k: j for j, k in enumerate(job.shot_indices)}
-    si = next(i for i, x in enumerate(sim.sensors) if x.id == job.sensor)
     for i in np.flatnonzero((sim.sensor_index == si) & (sim.path != ECHO) & (sim.path != NOISE)):
         j = row.get(int(sim.shot_index[i]))
         if j is not None and not np.isfinite(received[j, 0]):
