@@ -156,8 +156,8 @@ class ConsoleDispatch:
                                lon_deg=row.lon or 0.0, location_words=words, near_words=near, store_id=row.id,
                                training=row.exercise)
             self._views[uid] = view
-        acks = {a["kind"]: a for a in d.acknowledgments}
-        disp, sup = acks.get("dispatcher"), acks.get("supervisor")
+        disp = next((a for a in d.acknowledgments if a["kind"] == "dispatcher"), None)
+        sup = next((a for a in d.acknowledgments if a["kind"] == "supervisor"), None)
         last_disp = d.dispositions[-1] if d.dispositions else None
         view.lat_deg, view.lon_deg = row.lat or 0.0, row.lon or 0.0
         view.location_words, view.near_words = words, near
@@ -170,8 +170,8 @@ class ConsoleDispatch:
         view.cad_number = d.cad_entries[-1]["cad_number"] if d.cad_entries else None
         view.disposition = label_for(last_disp["disposition"], last_disp["evidence"], last_disp["other_source"]) \
             if last_disp else None
-        view.units = tuple(u["unit"] for u in d.units if not u["self_dispatched"]) if d.units else ()
-        view.self_dispatched = tuple(u["unit"] for u in d.units if u["self_dispatched"]) if d.units else ()
+        view.units = tuple(u["unit"] for u in d.units if not u["self_dispatched"])
+        view.self_dispatched = tuple(u["unit"] for u in d.units if u["self_dispatched"])
         view.ems_requested = bool(d.ems_requests)
         view.revisions = tuple([Revision(r.revision, r.created_ns, r.kind, r.rounds, r.shooters, r.err95_m or 0.0,
                                          r.actor) for r in d.revisions])
