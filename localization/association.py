@@ -18,6 +18,7 @@ arrivals, missed detections.  The search is *seeded* and *consistency-based*:
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, replace
 
@@ -197,7 +198,7 @@ class Associator:
             if len(cand) == 0:
                 break
             i = i + int(cand[0])
-            if not self.enabled[buf.sensor[i]]:
+            if not self.enabled[buf.sensor[i]] or self._explained(buf, i):
                 buf.state[i] = TRIED
                 continue
             shot = self._from_seed(buf, i)
@@ -210,6 +211,29 @@ class Associator:
                 shots.append(shot)
                 self._collect_rounds(buf, [shot], shots, ready_t)
         return shots
+
+    def _explained(self, buf: PulseBuffer, i: int) -> bool:
+        """True when a shot already found predicts pulse ``i`` at its sensor — within
+        ``min_gate_s`` early or ``tol_s`` late — and took no pulse from that sensor: a
+        late-picked or slightly delayed arrival its fit left out, or a loud shot heard
+        beyond the association range.  Searching from it can
+        only gather that shot's pulses again, so it is not a seed (it stays available)."""
+        p = self.p
+        t = float(buf.t[i])
+        s = int(buf.sensor[i])
+        sx, sy, sz = self.pos[s]
+        for k in self._recent:
+            f = k.fit
+            if not (0.0 < t - f.t0_s <= self.window_s) or s in k.sensors:
+                continue
+            dx, dy, dz = sx - f.x_m, sy - f.y_m, sz - k.z_src
+            d = max(math.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
+            we, wn = f.wind_mps or self.site.wind_mps
+            dc = f.dc_mps if f.dc_mps is not None else self.site_dc
+            r = t - f.t0_s - d / (p.c_mps + dc + (we * dx + wn * dy) / d)
+            if -p.min_gate_s <= r <= p.tol_s:
+                return True
+        return False
 
     def _collect_rounds(self, buf: PulseBuffer, anchors: list[FoundShot], shots: list[FoundShot],
                         ready_t: float) -> None:
