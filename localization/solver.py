@@ -190,103 +190,108 @@ def _f_crit_01(d1: int, d2: int) -> float:
 
 def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_scale, early_scale,
           sigma_floor, sigma_cap, gate, max_iter, t0_start=None) -> Fit:
+    # Small arrays (a shot's sensors): numpy's per-call cost dominates, so geometry is
+    # computed once per step and the 3×3 systems are solved directly.
     n = len(t)
     use_nuis = wind_sigma is not None
+    n_par = 6 if use_nuis else 3
     wind = np.array(wind_prior, dtype=float)
     dc = float(dc_prior)
-    tau, d = travel_times(S, xy, z_src, c + dc, wind)
+    x, y = float(xy[0]), float(xy[1])
+    tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
     t0 = float(_median(t - tau)) if t0_start is None else float(t0_start)
     r = t - t0 - tau
     sigma = _robust_sigma(r, sigma_floor, sigma_cap)
     converged = False
+    J = np.empty((n, n_par))
+    J[:, 2] = 1.0
+    if use_nuis:
+        prior_prec = np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2])
     for it in range(max_iter):
         # From a poor start every residual can exceed the gate: widen it to the spread of
         # the residuals for the first iterations, then tighten to the requested gate.
         spread = 1.4826 * float(_median(np.abs(r - _median(r))))
         gate_it = gate if it >= 4 else max(gate, 3.0 * spread)
         w = _weights(r, max(sigma, spread if it < 2 else sigma), late_scale, early_scale, gate_it)
-        ceff = c + dc + _wind_dot(S, xy, z_src, wind)
-        ux = (S[:, 0] - xy[0]) / d
-        uy = (S[:, 1] - xy[1]) / d
         # d t_pred / d params
-        cols = [-ux / ceff, -uy / ceff, np.ones(n)]
+        J[:, 0] = -ux / ceff
+        J[:, 1] = -uy / ceff
         if use_nuis:
-            cols += [-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2]
-        J = np.stack(cols, axis=1)
-        sw = np.sqrt(w)
-        Jw = J * sw[:, None]
-        rw = r * sw
-        H = Jw.T @ Jw
-        g = Jw.T @ rw
+            k = d / ceff**2
+            J[:, 3] = -k * ux
+            J[:, 4] = -k * uy
+            J[:, 5] = -k
+        Jw = J * w[:, None]
+        H = Jw.T @ J
+        g = Jw.T @ r
         if use_nuis:
             # Priors as pseudo-observations, in units of the timing σ.
-            prec = sigma**2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2])
+            prec = sigma**2 * prior_prec
             H[3:, 3:] += np.diag(prec)
             g[3:] -= prec * np.array([wind[0] - wind_prior[0], wind[1] - wind_prior[1], dc - dc_prior])
-        try:
-            step = np.linalg.solve(H + 1e-12 * np.eye(len(H)) * np.trace(H), g)
-        except np.linalg.LinAlgError:
+        step = _solve(H + 1e-12 * np.trace(H) * np.eye(n_par), g)
+        if step is None:
             break
-        xy = xy + step[:2]
+        x += step[0]
+        y += step[1]
         t0 += step[2]
         if use_nuis:
             wind = wind + step[3:5]
             dc += step[5]
-        tau, d = travel_times(S, xy, z_src, c + dc, wind)
+        tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
         r = t - t0 - tau
-        sigma = _robust_sigma(r[w > 0.2], sigma_floor, sigma_cap) if np.any(w > 0.2) else sigma
+        strong = w > 0.2
+        sigma = _robust_sigma(r[strong], sigma_floor, sigma_cap) if strong.any() else sigma
         if abs(step[0]) + abs(step[1]) < 1e-3 and it >= 2:
             converged = True
             break
-    inliers = (r <= max(4.0 * sigma, 2e-3) * 1.0 + 0.0) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
+    inliers = (r <= max(4.0 * sigma, 2e-3)) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
+    k = int(inliers.sum())
     # Polish with plain least squares on the inliers: the robust weights found them; under
     # Gaussian timing noise the unweighted estimate is the efficient (maximum-likelihood) one.
-    if int(inliers.sum()) >= 4:
+    if k >= 4:
+        Si, ti = S[inliers], t[inliers]
+        tau_i, d_i, ux_i, uy_i, ceff_i = tau[inliers], d[inliers], ux[inliers], uy[inliers], ceff[inliers]
+        Jp = np.empty((k, 3))
+        Jp[:, 2] = 1.0
         for _ in range(3):
-            ceff = c + dc + _wind_dot(S, xy, z_src, wind)
-            ux = (S[:, 0] - xy[0]) / d
-            uy = (S[:, 1] - xy[1]) / d
-            J = np.stack([-ux / ceff, -uy / ceff, np.ones(n)], axis=1)[inliers]
-            try:
-                step = np.linalg.lstsq(J, r[inliers], rcond=None)[0]
-            except np.linalg.LinAlgError:
+            Jp[:, 0] = -ux_i / ceff_i
+            Jp[:, 1] = -uy_i / ceff_i
+            step = _solve(Jp.T @ Jp, Jp.T @ (ti - t0 - tau_i))
+            if step is None:
                 break
-            xy = xy + step[:2]
+            x += step[0]
+            y += step[1]
             t0 += step[2]
-            tau, d = travel_times(S, xy, z_src, c + dc, wind)
-            r = t - t0 - tau
+            tau_i, d_i, ux_i, uy_i, ceff_i = _geometry(Si, x, y, z_src, c + dc, wind)
             if abs(step[0]) + abs(step[1]) < 1e-4:
                 break
-    k = int(inliers.sum())
+        tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
+        r = t - t0 - tau
     # Wind and sound-speed error have priors, so they cost less than full parameters.
-    n_par = 5 if use_nuis else 3
-    dof = max(k - n_par, 1)
+    n_eff = 5 if use_nuis else 3
+    dof = max(k - n_eff, 1)
     # Final covariance from the inlier set (unit weights), σ² from their residuals.
-    ceff = c + dc + _wind_dot(S, xy, z_src, wind)
-    ux = (S[:, 0] - xy[0]) / d
-    uy = (S[:, 1] - xy[1]) / d
-    cols = [-ux / ceff, -uy / ceff, np.ones(n)]
+    J[:, 0] = -ux / ceff
+    J[:, 1] = -uy / ceff
     if use_nuis:
-        cols += [-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2]
-    J = np.stack(cols, axis=1)[inliers]
-    H = J.T @ J
-    if k > n_par:
+        kk = d / ceff**2
+        J[:, 3] = -kk * ux
+        J[:, 4] = -kk * uy
+        J[:, 5] = -kk
+    Ji = J[inliers]
+    H = Ji.T @ Ji
+    if k > n_eff:
         s2 = float(np.sum(r[inliers] ** 2)) / dof
     else:
         s2 = sigma**2
     s2 = max(s2, sigma_floor**2) if math.isfinite(s2) else 1.0
     if use_nuis:
-        H[3:, 3:] += np.diag(s2 * np.array([1 / wind_sigma**2, 1 / wind_sigma**2, 1 / dc_sigma**2]))
-    try:
-        cov = np.linalg.inv(H) * s2
-        cov_xy = cov[:2, :2]
-        if not np.all(np.isfinite(cov_xy)):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        cov_xy = np.eye(2) * 1e6
+        H[3:, 3:] += np.diag(s2 * prior_prec)
+    cov_xy = _cov_xy(H, s2)
     return Fit(
-        x_m=float(xy[0]),
-        y_m=float(xy[1]),
+        x_m=float(x),
+        y_m=float(y),
         t0_s=float(t0),
         residuals_s=r,
         inliers=inliers,
@@ -299,6 +304,55 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     )
 
 
+def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """Solution of the small linear system ``H·x = g``; None when singular.  3×3 systems
+    (the usual case) by Cramer's rule, larger ones by LAPACK."""
+    if H.shape[0] != 3:
+        try:
+            return np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return None
+    (a, b, c), (d, e, f), (g0, h, i) = H.tolist()
+    A = e * i - f * h
+    B = f * g0 - d * i
+    C = d * h - e * g0
+    det = a * A + b * B + c * C
+    if not math.isfinite(det) or abs(det) <= 1e-300:
+        return None
+    r0, r1, r2 = g.tolist()
+    inv = 1.0 / det
+    return np.array([
+        (A * r0 + (c * h - b * i) * r1 + (b * f - c * e) * r2) * inv,
+        (B * r0 + (a * i - c * g0) * r1 + (c * d - a * f) * r2) * inv,
+        (C * r0 + (b * g0 - a * h) * r1 + (a * e - b * d) * r2) * inv,
+    ])
+
+
+def _cov_xy(H: np.ndarray, s2: float) -> np.ndarray:
+    """The (x, y) block of ``s2·H⁻¹``; a huge isotropic covariance when ``H`` is singular."""
+    try:
+        cov_xy = np.linalg.inv(H)[:2, :2] * s2
+        if np.all(np.isfinite(cov_xy)):
+            return cov_xy
+    except np.linalg.LinAlgError:
+        pass
+    return np.eye(2) * 1e6
+
+
+def _geometry(S, x, y, z_src, c, wind):
+    """Travel times, 3-D ranges, horizontal unit vectors (east, north) and effective
+    sound speeds along each ray from a source at (x, y, z_src) to sensors ``S``."""
+    dx = S[:, 0] - x
+    dy = S[:, 1] - y
+    dz = S[:, 2] - z_src
+    d = np.sqrt(dx * dx + dy * dy + dz * dz)
+    np.maximum(d, 1e-3, out=d)
+    ux = dx / d
+    uy = dy / d
+    ceff = c + wind[0] * ux + wind[1] * uy
+    return d / ceff, d, ux, uy, ceff
+
+
 def travel_times(S, xy, z_src, c, wind):
     """Propagation times (s) and 3-D ranges (m) from a source at ``xy`` (height ``z_src``) to
     sensors ``S`` (n, 3), at sound speed ``c`` plus the wind (east, north) along each ray."""
@@ -309,14 +363,6 @@ def travel_times(S, xy, z_src, c, wind):
     d = np.maximum(d, 1e-3)
     ceff = c + (wind[0] * dx + wind[1] * dy) / d
     return d / ceff, d
-
-
-def _wind_dot(S, xy, z_src, wind):
-    dx = S[:, 0] - xy[0]
-    dy = S[:, 1] - xy[1]
-    dz = S[:, 2] - z_src
-    d = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
-    return (wind[0] * dx + wind[1] * dy) / d
 
 
 def _median(x):
