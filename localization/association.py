@@ -58,6 +58,7 @@ class AssociationParams:
     score_floor: float = 0.2
     sigma_floor_s: float = 0.002
     sigma_min_shots: int = 3
+    sigma_typical_max_s: float = 0.0025
     sigma_learn_sensors: int = 6
 
 
@@ -473,11 +474,12 @@ class Associator:
         them), plus what the remaining uncertainty of wind and sound speed can add over
         these paths (``tau_s``: propagation times)."""
         p = self.p
-        if len(self._sigmas) < p.sigma_min_shots:
-            return np.inf
         # A low quantile: the first shots of a run can be mostly bad sets, and a
-        # median would learn their scale.
-        typical = float(np.quantile(np.array(self._sigmas), 0.25))
+        # median would learn their scale.  Never above what GPS-timed sensors and onset
+        # picking plausibly give (the bound is also the scale until shots are learnt).
+        typical = p.sigma_typical_max_s
+        if len(self._sigmas) >= p.sigma_min_shots:
+            typical = min(typical, float(np.quantile(np.array(self._sigmas), 0.25)))
         speed = self.site.speed_sd_mps / p.c_mps * float(np.std(tau_s))
         return max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 
@@ -621,7 +623,13 @@ class Associator:
         p = self.p
         keep = fit.inliers
         n_ok = int(keep.sum())
-        if n_ok < 3 or fit.sigma_s > self._residual_limit((t - fit.t0_s)[keep]):
+        if n_ok < 3:
+            return None
+        # The paths' spread from the fitted place (not from the observed times, which for
+        # pulses of several shots span seconds and would excuse any misfit).
+        Sk = S[keep]
+        paths = np.sqrt((Sk[:, 0] - fit.x_m) ** 2 + (Sk[:, 1] - fit.y_m) ** 2 + (Sk[:, 2] - z_src) ** 2)
+        if fit.sigma_s > self._residual_limit(paths / p.c_mps):
             return None
         if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
