@@ -541,14 +541,19 @@ class Associator:
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
         c_site = p.c_mps + self.site_dc
-        prop = np.sqrt(dx * dx + dy * dy + dz * dz) / c_site
+        we, wn = self.site.wind_mps
+        dist = np.sqrt(dx * dx + dy * dy + dz * dz)
+        # The site's wind along each ray: over a kilometre a few m/s move arrivals by
+        # tens of milliseconds, more than the gap between rounds.
+        prop = dist / (c_site + (we * dx + wn * dy) / np.maximum(dist, 1e-3))
         res = t_all[None, :] - hyps[:, 2:3] - prop
         # Tolerance grows with path length: unknown wind and temperature error scale it.
         absr = np.abs(res) / (1.0 + p.speed_uncertainty * prop / p.tol_s)
         per_sensor = np.minimum.reduceat(absr, starts, axis=1)
         good = per_sensor <= p.tol_s
-        ds = np.hypot(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1])
-        seed_res = -hyps[:, 2] - np.sqrt(ds**2 + (seed_pos[2] - z_src) ** 2) / c_site
+        sx, sy = seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1]
+        sd = np.maximum(np.sqrt(sx * sx + sy * sy + (seed_pos[2] - z_src) ** 2), 1e-3)
+        seed_res = -hyps[:, 2] - sd / (c_site + (we * sx + wn * sy) / sd)
         seed_ok = np.abs(seed_res) <= p.tol_s
         # Soft consistency: each sensor counts by how tightly its best pulse fits (a
         # Gaussian kernel of ``score_sigma_s`` on the path-scaled residual, over a floor),
@@ -594,7 +599,7 @@ class Associator:
             return None
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
-        tau = np.sqrt((S_all[:, 0] - fit.x_m) ** 2 + (S_all[:, 1] - fit.y_m) ** 2 + (S_all[:, 2] - z_src) ** 2) / self._c_eff(fit)
+        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, self._c_eff(fit), fit.wind_mps or self.site.wind_mps)[0]
         r2 = t_all - fit.t0_s - tau
         gate = max(4.0 * fit.sigma_s, p.min_gate_s)
         gate = min(gate, p.tol_s)
