@@ -203,7 +203,7 @@ class Associator:
                 buf.state[i] = TRIED
                 continue
             shot = self._from_seed(buf, i)
-            if shot is not None and not self._plausible(shot, buf):
+            if shot is not None and (self._repeats_a_round(shot) or not self._plausible(shot, buf)):
                 shot = None
             if shot is None or i not in set(shot.pulse_rows.tolist()):
                 buf.state[i] = TRIED
@@ -212,6 +212,16 @@ class Associator:
                 shots.append(shot)
                 self._collect_rounds(buf, [shot], shots, ready_t)
         return shots
+
+    def _repeats_a_round(self, shot: FoundShot) -> bool:
+        """True when a shot already found was fired from the same place within
+        ``min_round_gap_s`` of it: one gun, one round — these are that round's leftover
+        pulses."""
+        p = self.p
+        f = shot.fit
+        return any(abs(k.fit.t0_s - f.t0_s) < p.min_round_gap_s
+                   and math.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m
+                   for k in self._recent)
 
     def _explained(self, buf: PulseBuffer, i: int) -> bool:
         """True when a shot already found predicts pulse ``i`` at its sensor — within
@@ -405,6 +415,7 @@ class Associator:
                      estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None
+        fit = replace(fit, wind_mps=tuple(wind))  # the paths' wind it was fitted under
         return self._make_shot(sel, buf.sensor[sel], S, t, fit, ts, z_src)
 
     def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
@@ -526,14 +537,49 @@ class Associator:
 
         S_all = self.pos[sens]
         t_all = buf.t[rows] - ts
+        # In a burst, each sensor hears the seed sensor's train of rounds again, shifted
+        # by the difference of their paths — whatever the wind.  A pulse that starts the
+        # same train at another sensor is that sensor's pulse of the seed's round.
+        # Later rounds reach the other sensors beyond the seed's lag window: look there too.
+        ext = np.arange(lo, np.searchsorted(buf.t, ts + self.window_s + p.burst_span_s, "right"))
+        ext = ext[buf.state[ext] != USED]
+        own = ext[buf.sensor[ext] == a]
+        train = buf.t[own] - ts
+        train = train[(train > 0) & (train <= p.burst_span_s)]
+        burst = None
+        if len(train) >= 2:
+            ids = sens[starts]
+            g_ext = np.searchsorted(ids, buf.sensor[ext])
+            g_ext = np.minimum(g_ext, len(ids) - 1)
+            keep = ids[g_ext] == buf.sensor[ext]
+            o = np.lexsort((buf.t[ext][keep], g_ext[keep]))
+            burst = _train_starts(t_all, group, buf.t[ext][keep][o] - ts, g_ext[keep][o], train,
+                                  2.0 * p.round_tol_s, len(starts))
+            pref[burst >= 0] = burst[burst >= 0]
         z_src = self._z_src(np.append(sens[pref], a))
         seed_pos = self.pos[a]
 
         # Random hypotheses drawn from a generator keyed by the seed pulse itself, so a
         # shot's outcome does not depend on what was searched before it (batch and
         # streaming runs, or runs differing elsewhere, agree).
+        if burst is not None and np.sum(burst >= 0) >= p.min_sensors - 1:
+            # The trains fix which pulse is the seed's round at each sensor, so the set
+            # needs no search — and can be fitted with its own wind and sound speed,
+            # which a search scored without them (before the site is learnt) cannot.
+            cols = burst[burst >= 0]
+            S_b = np.vstack([seed_pos[None, :], S_all[cols]])
+            t_b = np.concatenate(([0.0], t_all[cols]))
+            x0 = closed_form(S_b, t_b, p.c_mps, z_src)
+            if np.all(np.isfinite(x0)):
+                fit = refine(S_b, t_b, x0=(float(x0[0]), float(x0[1])), c=p.c_mps, z_src=z_src,
+                             wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
+                             estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s)
+                rows_b = np.concatenate(([seed], rows[cols]))
+                shot = self._make_shot(rows_b, buf.sensor[rows_b], S_b, t_b, fit, ts, z_src)
+                if shot is not None and fit.inliers[0]:
+                    return shot
         rng = np.random.default_rng((self.seed, int(a), int(buf.ref[seed])))
-        hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src)
+        hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src, burst)
         if hyps is None:
             return None
         # Score: distinct sensors whose best pulse is within tolerance.
@@ -671,12 +717,20 @@ class Associator:
         f = shot.fit
         self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)
 
-    def _hypotheses(self, rng, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
-        """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists."""
+    def _hypotheses(self, rng, S_all, t_all, starts, counts, pref, seed_pos, z_src,
+                    burst: np.ndarray | None = None) -> np.ndarray | None:
+        """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists.
+        ``burst``: per sensor, the pulse that starts the seed sensor's train of rounds there
+        (−1 where none does)."""
         k = len(starts)
         if k < 3:
             return None
         hyps = []
+        # (0) The seed's round as the burst's trains place it.
+        if burst is not None and np.sum(burst >= 0) >= 3:
+            cols = burst[burst >= 0]
+            hyps.append(closed_form(np.vstack([seed_pos[None, :], S_all[cols]]),
+                                    np.concatenate(([0.0], t_all[cols])), self.p.c_mps, z_src))
         # (1) All preferred pulses at once (least squares), when there are enough.
         if k >= 3:
             S_pref = np.vstack([seed_pos[None, :], S_all[pref]])
@@ -726,6 +780,41 @@ def _repeats_from_same_place(trail: np.ndarray, dt: np.ndarray, spread_s: float 
         return False
     lag = np.where(trail, dt, np.inf).min(axis=1)[has]
     return _median(np.abs(lag - _median(lag))) <= spread_s
+
+
+def _train_starts(t: np.ndarray, group: np.ndarray, t_ext: np.ndarray, g_ext: np.ndarray, train: np.ndarray,
+                  tol: float, n_groups: int) -> np.ndarray:
+    """Per group (sensor), the column (into ``t``) of the pulse at which ``train`` — the
+    seed sensor's later rounds, as offsets from the seed — best repeats in that group's
+    pulses ``t_ext`` (sorted by group, then time): at least two of the offsets find a
+    pulse within ``tol``, and the match is scored by a Gaussian kernel of ``tol``/3
+    (regular automatic fire also matches one round early or late, but its cycle jitter
+    makes that match looser).  Among matches within 10 % of the best the earliest wins (an
+    echo train trails the direct one).  −1 where nothing matches.  ``t``/``group``: the
+    candidate pulses, sorted within contiguous ascending groups."""
+    if len(t_ext) == 0:
+        return np.full(n_groups, -1)
+    span = float(max(t_ext.max(), t.max()) - min(t_ext.min(), t.min())) + float(train.max()) + 1.0
+    key = g_ext * span + t_ext
+    tgt = (group * span + t)[:, None] + train[None, :]
+    j = np.searchsorted(key, tgt)
+    lo = np.abs(key[np.clip(j - 1, 0, len(key) - 1)] - tgt)
+    hi = np.abs(key[np.clip(j, 0, len(key) - 1)] - tgt)
+    miss = np.minimum(lo, hi)
+    hit = miss <= tol
+    out = np.full(n_groups, -1)
+    ok = hit.sum(axis=1) >= 2
+    if not ok.any():
+        return out
+    score = np.where(hit, np.exp(-0.5 * (miss / (tol / 3.0)) ** 2), 0.0).sum(axis=1)
+    score[~ok] = 0.0
+    best = np.zeros(n_groups)
+    np.maximum.at(best, group, score)
+    good = ok & (score >= 0.9 * best[group])
+    cand = np.flatnonzero(good)
+    first = np.concatenate(([True], group[cand][1:] != group[cand][:-1]))
+    out[group[cand[first]]] = cand[first]
+    return out
 
 
 def _argmin_reduceat(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
