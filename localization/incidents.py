@@ -37,6 +37,10 @@ class IncidentParams:
     shooter_radius_m: float = 12.0
     min_mobile_speed_mps: float = 2.0
     min_mobile_track_m: float = 15.0
+    #: A shorter track (down to this) counts when at least ``short_track_min_shots`` shots
+    #: lie on it: more shots on one line cannot be scatter about one place.
+    min_short_track_m: float = 8.0
+    short_track_min_shots: int = 4
     full_auto_rounds_per_s: float = 7.0
     high_capacity_rounds: int = 15
     possible_err95_m: float = 25.0
@@ -182,7 +186,8 @@ def _mobile_track(xy: np.ndarray, t_s: np.ndarray, sig: np.ndarray, p: IncidentP
     v = coef[1]
     speed = float(np.hypot(v[0], v[1]))
     track_m = speed * span
-    if speed < p.min_mobile_speed_mps or track_m < max(p.min_mobile_track_m, 4.0 * float(np.median(sig))):
+    min_track = p.min_mobile_track_m if n < p.short_track_min_shots else p.min_short_track_m
+    if speed < p.min_mobile_speed_mps or track_m < max(min_track, 4.0 * float(np.median(sig))):
         return None
     resid_lin = xy - A @ coef
     centre = np.sum(xy * w[:, None], axis=0) / w.sum()

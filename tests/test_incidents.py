@@ -46,6 +46,18 @@ def test_mobile_shooter_speed_and_heading():
     assert d.heading_deg == pytest.approx(90.0, abs=3.0)
 
 
+def test_slow_short_track_is_mobile_with_four_shots_not_three():
+    # 5 m/s for 2 s: a 10 m track, shorter than the 15 m needed from three shots
+    four = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 0.7, 1.3, 2.0)]
+    d = describe(four)
+    assert "mobile_shooter" in d.tags and d.speed_mps == pytest.approx(5.0, abs=0.3)
+    three = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 1.0, 2.0)]
+    assert "mobile_shooter" not in describe(three).tags
+    # rounds scattered about one place are not a short track, however many
+    still = [shot(x, y, t, err=0.5) for x, y, t in ((0, 0, 0), (3, 1, 0.6), (-1, 2, 1.2), (2, -2, 1.9), (0, 1, 2.5))]
+    assert "mobile_shooter" not in describe(still).tags
+
+
 def test_full_auto_and_high_capacity():
     burst = [shot(0, 0, i / 12.0) for i in range(16)]
     d = describe(burst)
