@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from localization.site import SiteConditions
-from localization.solver import Fit, closed_form, refine, travel_times
+from localization.solver import Fit, closed_form, ray_times, refine, travel_times
 
 NEW, USED, TRIED = 0, 1, 2
 
@@ -227,24 +227,19 @@ class Associator:
         """True when a shot already found predicts pulse ``i`` at its sensor — within
         ``min_gate_s`` early or ``tol_s`` late — and took no pulse from that sensor: a
         late-picked or slightly delayed arrival its fit left out, or a loud shot heard
-        beyond the association range.  Searching from it can
-        only gather that shot's pulses again, so it is not a seed (it stays available)."""
+        beyond the association range.  Searching from it can only gather that shot's
+        pulses again, so it is not a seed (it stays available)."""
         p = self.p
         t = float(buf.t[i])
         s = int(buf.sensor[i])
+        shots = [k for k in self._recent if 0.0 < t - k.fit.t0_s <= self.window_s and s not in k.sensors]
+        if not shots:
+            return False
+        f = np.array([(k.fit.x_m, k.fit.y_m, k.z_src, k.fit.t0_s, k.fit.dc_mps) + k.fit.wind_mps for k in shots])
         sx, sy, sz = self.pos[s]
-        for k in self._recent:
-            f = k.fit
-            if not (0.0 < t - f.t0_s <= self.window_s) or s in k.sensors:
-                continue
-            dx, dy, dz = sx - f.x_m, sy - f.y_m, sz - k.z_src
-            d = max(math.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
-            we, wn = f.wind_mps or self.site.wind_mps
-            dc = f.dc_mps if f.dc_mps is not None else self.site_dc
-            r = t - f.t0_s - d / (p.c_mps + dc + (we * dx + wn * dy) / d)
-            if -p.min_gate_s <= r <= p.tol_s:
-                return True
-        return False
+        tau = ray_times(sx - f[:, 0], sy - f[:, 1], sz - f[:, 2], p.c_mps + f[:, 4], (f[:, 5], f[:, 6]))[0]
+        r = t - f[:, 3] - tau
+        return bool(np.any((r >= -p.min_gate_s) & (r <= p.tol_s)))
 
     def _collect_rounds(self, buf: PulseBuffer, anchors: list[FoundShot], shots: list[FoundShot],
                         ready_t: float) -> None:
@@ -287,8 +282,7 @@ class Associator:
             return []
         sens = buf.sensor[rows]
         # Same place, same paths: the shot's own wind and sound-speed estimate holds.
-        wind = f.wind_mps or tuple(self.site_wind)
-        dc = f.dc_mps if f.dc_mps is not None else self.site_dc
+        wind, dc = f.wind_mps, f.dc_mps
         tau_model = self._tau(f.x_m, f.y_m, shot.z_src, wind, dc)
         in_range = tau_model * self._c_eff(f) <= p.max_range_m
         rows, sens = rows[in_range[sens]], sens[in_range[sens]]
@@ -415,7 +409,6 @@ class Associator:
                      estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
             return None
-        fit = replace(fit, wind_mps=tuple(wind))  # the paths' wind it was fitted under
         return self._make_shot(sel, buf.sensor[sel], S, t, fit, ts, z_src)
 
     def _mark_echo_seeds(self, buf: PulseBuffer, rows: np.ndarray) -> None:
@@ -559,27 +552,30 @@ class Associator:
         z_src = self._z_src(np.append(sens[pref], a))
         seed_pos = self.pos[a]
 
-        # Random hypotheses drawn from a generator keyed by the seed pulse itself, so a
-        # shot's outcome does not depend on what was searched before it (batch and
-        # streaming runs, or runs differing elsewhere, agree).
-        if burst is not None and np.sum(burst >= 0) >= p.min_sensors - 1:
-            # The trains fix which pulse is the seed's round at each sensor, so the set
-            # needs no search — and can be fitted with its own wind and sound speed,
-            # which a search scored without them (before the site is learnt) cannot.
+        # The seed's round as the burst's trains place it.
+        train_hyp = None
+        if burst is not None and np.sum(burst >= 0) >= 3:
             cols = burst[burst >= 0]
             S_b = np.vstack([seed_pos[None, :], S_all[cols]])
             t_b = np.concatenate(([0.0], t_all[cols]))
-            x0 = closed_form(S_b, t_b, p.c_mps, z_src)
-            if np.all(np.isfinite(x0)):
-                fit = refine(S_b, t_b, x0=(float(x0[0]), float(x0[1])), c=p.c_mps, z_src=z_src,
+            train_hyp = closed_form(S_b, t_b, p.c_mps, z_src)
+            if len(cols) >= p.min_sensors - 1 and np.all(np.isfinite(train_hyp)):
+                # The trains fix which pulse is the seed's round at each sensor, so the set
+                # needs no search — and can be fitted with its own wind and sound speed,
+                # which a search scored without them (before the site is learnt) cannot.
+                fit = refine(S_b, t_b, x0=(float(train_hyp[0]), float(train_hyp[1])), c=p.c_mps, z_src=z_src,
                              wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
                              estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s)
                 rows_b = np.concatenate(([seed], rows[cols]))
                 shot = self._make_shot(rows_b, buf.sensor[rows_b], S_b, t_b, fit, ts, z_src)
                 if shot is not None and fit.inliers[0]:
                     return shot
+
+        # Random hypotheses drawn from a generator keyed by the seed pulse itself, so a
+        # shot's outcome does not depend on what was searched before it (batch and
+        # streaming runs, or runs differing elsewhere, agree).
         rng = np.random.default_rng((self.seed, int(a), int(buf.ref[seed])))
-        hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src, burst)
+        hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src, train_hyp)
         if hyps is None:
             return None
         # Score: distinct sensors whose best pulse is within tolerance.
@@ -587,19 +583,16 @@ class Associator:
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
         c_site = p.c_mps + self.site_dc
-        we, wn = self.site.wind_mps
-        dist = np.sqrt(dx * dx + dy * dy + dz * dz)
         # The site's wind along each ray: over a kilometre a few m/s move arrivals by
         # tens of milliseconds, more than the gap between rounds.
-        prop = dist / (c_site + (we * dx + wn * dy) / np.maximum(dist, 1e-3))
+        prop = ray_times(dx, dy, dz, c_site, self.site.wind_mps)[0]
         res = t_all[None, :] - hyps[:, 2:3] - prop
         # Tolerance grows with path length: unknown wind and temperature error scale it.
         absr = np.abs(res) / (1.0 + p.speed_uncertainty * prop / p.tol_s)
         per_sensor = np.minimum.reduceat(absr, starts, axis=1)
         good = per_sensor <= p.tol_s
-        sx, sy = seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1]
-        sd = np.maximum(np.sqrt(sx * sx + sy * sy + (seed_pos[2] - z_src) ** 2), 1e-3)
-        seed_res = -hyps[:, 2] - sd / (c_site + (we * sx + wn * sy) / sd)
+        seed_res = -hyps[:, 2] - ray_times(seed_pos[0] - hyps[:, 0], seed_pos[1] - hyps[:, 1], seed_pos[2] - z_src,
+                                           c_site, self.site.wind_mps)[0]
         seed_ok = np.abs(seed_res) <= p.tol_s
         # Soft consistency: each sensor counts by how tightly its best pulse fits (a
         # Gaussian kernel of ``score_sigma_s`` on the path-scaled residual, over a floor),
@@ -645,7 +638,7 @@ class Associator:
             return None
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
-        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, self._c_eff(fit), fit.wind_mps or self.site.wind_mps)[0]
+        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, self._c_eff(fit), fit.wind_mps)[0]
         r2 = t_all - fit.t0_s - tau
         gate = max(4.0 * fit.sigma_s, p.min_gate_s)
         gate = min(gate, p.tol_s)
@@ -678,9 +671,8 @@ class Associator:
             return None
         # The paths' spread from the fitted place (not from the observed times, which for
         # pulses of several shots span seconds and would excuse any misfit).
-        Sk = S[keep]
-        paths = np.sqrt((Sk[:, 0] - fit.x_m) ** 2 + (Sk[:, 1] - fit.y_m) ** 2 + (Sk[:, 2] - z_src) ** 2)
-        if fit.sigma_s > self._residual_limit(paths / p.c_mps):
+        paths = travel_times(S[keep], (fit.x_m, fit.y_m), z_src, p.c_mps, (0.0, 0.0))[0]
+        if fit.sigma_s > self._residual_limit(paths):
             return None
         if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
@@ -697,7 +689,7 @@ class Associator:
         return np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
 
     def _c_eff(self, fit: Fit) -> float:
-        return self.p.c_mps + (fit.dc_mps or 0.0)
+        return self.p.c_mps + fit.dc_mps
 
     @property
     def site_wind(self) -> np.ndarray:
@@ -718,19 +710,13 @@ class Associator:
         self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)
 
     def _hypotheses(self, rng, S_all, t_all, starts, counts, pref, seed_pos, z_src,
-                    burst: np.ndarray | None = None) -> np.ndarray | None:
+                    extra: np.ndarray | None = None) -> np.ndarray | None:
         """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists.
-        ``burst``: per sensor, the pulse that starts the seed sensor's train of rounds there
-        (−1 where none does)."""
+        ``extra``: a hypothesis found otherwise (the burst trains'), tried too."""
         k = len(starts)
         if k < 3:
             return None
-        hyps = []
-        # (0) The seed's round as the burst's trains place it.
-        if burst is not None and np.sum(burst >= 0) >= 3:
-            cols = burst[burst >= 0]
-            hyps.append(closed_form(np.vstack([seed_pos[None, :], S_all[cols]]),
-                                    np.concatenate(([0.0], t_all[cols])), self.p.c_mps, z_src))
+        hyps = [] if extra is None else [extra]
         # (1) All preferred pulses at once (least squares), when there are enough.
         if k >= 3:
             S_pref = np.vstack([seed_pos[None, :], S_all[pref]])

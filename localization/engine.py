@@ -237,7 +237,7 @@ class Engine:
             residuals_ms=tuple(float(r) for r in res_ms),
             rms_ms=rms,
             low_confidence=f.low_confidence,
-            wind_mps=f.fit.wind_mps,
+            wind_mps=f.fit.wind_mps if f.fit.nuisance else None,
         )
 
 

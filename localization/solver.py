@@ -78,20 +78,13 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     return sol
 
 
-def predict(S: np.ndarray, xy: np.ndarray, z_src: float, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Propagation times (s) and 3-D ranges (m) from a source at ``xy`` (…, 2) to ``S`` (n, 3)."""
-    dx = S[:, 0] - xy[..., 0:1]
-    dy = S[:, 1] - xy[..., 1:2]
-    dz = S[:, 2] - z_src
-    d = np.sqrt(dx * dx + dy * dy + dz * dz)
-    return d / c, d
-
-
 @dataclass(frozen=True, slots=True)
 class Fit:
     """A refined solution.  ``cov_xy_m2`` is the 2×2 covariance of (x, y) in m²,
     already scaled by the estimated timing variance; ``dof`` the residual degrees of
-    freedom that estimate rests on."""
+    freedom that estimate rests on.  ``wind_mps`` and ``dc_mps`` are the wind and
+    sound-speed offset the paths were computed under: estimated when ``nuisance``,
+    else the priors given."""
 
     x_m: float
     y_m: float
@@ -101,9 +94,10 @@ class Fit:
     sigma_s: float
     cov_xy_m2: np.ndarray
     dof: int
-    wind_mps: tuple[float, float] | None
-    dc_mps: float | None
+    wind_mps: tuple[float, float]
+    dc_mps: float
     converged: bool
+    nuisance: bool = False
 
     def ellipse95(self) -> Ellipse:
         """95 % ellipse of the position; uses F(2, dof) when σ was estimated from few
@@ -298,9 +292,10 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         sigma_s=float(math.sqrt(s2)),
         cov_xy_m2=cov_xy,
         dof=dof,
-        wind_mps=(float(wind[0]), float(wind[1])) if use_nuis else None,
+        wind_mps=(float(wind[0]), float(wind[1])),
         dc_mps=float(dc),
         converged=converged,
+        nuisance=use_nuis,
     )
 
 
@@ -356,13 +351,15 @@ def _geometry(S, x, y, z_src, c, wind):
 def travel_times(S, xy, z_src, c, wind):
     """Propagation times (s) and 3-D ranges (m) from a source at ``xy`` (height ``z_src``) to
     sensors ``S`` (n, 3), at sound speed ``c`` plus the wind (east, north) along each ray."""
-    dx = S[:, 0] - xy[0]
-    dy = S[:, 1] - xy[1]
-    dz = S[:, 2] - z_src
-    d = np.sqrt(dx * dx + dy * dy + dz * dz)
-    d = np.maximum(d, 1e-3)
-    ceff = c + (wind[0] * dx + wind[1] * dy) / d
-    return d / ceff, d
+    return ray_times(S[:, 0] - xy[0], S[:, 1] - xy[1], S[:, 2] - z_src, c, wind)
+
+
+def ray_times(dx, dy, dz, c, wind):
+    """Propagation times (s) and lengths (m) of rays with components (dx, dy, dz), source to
+    sensor (arrays of any one broadcast shape), at sound speed ``c`` plus the wind
+    (east, north; scalars or arrays broadcasting with the rays) along each ray."""
+    d = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
+    return d / (c + (wind[0] * dx + wind[1] * dy) / d), d
 
 
 def _median(x):
