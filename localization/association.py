@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from localization.audibility import HearingModel
 from localization.site import SiteConditions
 from localization.solver import Fit, closed_form, ray_times, refine, travel_times
 
@@ -43,6 +44,8 @@ class AssociationParams:
     estimate_nuisance: bool = True
     min_hearing_fraction: float = 0.5
     hearing_test_max_sensors: int = 4
+    hearing_ll_min: tuple[float, ...] = (-11.0, -17.0)  # for 3, 4, … sensors
+    small_set_sigma_ratio: float = 6.0
     min_gate_s: float = 0.012
     echo_window_s: float = 1.5
     echo_max_ratio: float = 0.5
@@ -166,6 +169,8 @@ class Associator:
         # Timing-residual scale of recent well-heard shots: a set whose residuals are far
         # beyond it is stray pulses that happen to fit within the wide association gate.
         self._sigmas: deque = deque(maxlen=50)
+        # Detection threshold learnt from reported levels: what silence means.
+        self.hearing = HearingModel()
         # Shots of the last few seconds, in the order found: places to look for more rounds.
         self._recent: deque[FoundShot] = deque()
         self._last_ready = -np.inf
@@ -177,6 +182,7 @@ class Associator:
         self.site.prior = other.site.theta.copy()
         self.site.cov = other.site.cov.copy()
         self._sigmas = deque(other._sigmas, maxlen=other._sigmas.maxlen)
+        self.hearing.learn_from(other.hearing)
 
     # ------------------------------------------------------------------ search
     def find_shots(self, buf: PulseBuffer, ready_t: float) -> list[FoundShot]:
@@ -185,7 +191,11 @@ class Associator:
         whose later rounds may have become complete since."""
         shots: list[FoundShot] = []
         horizon = self.p.burst_span_s + self.window_s
-        while self._recent and self._recent[0].fit.t0_s < ready_t - horizon:
+        # Forget shots no pulse still to be searched can belong with — judged from the
+        # earliest such pulse, not from ``ready_t`` (infinite at the end of input).
+        new = np.flatnonzero(buf.state == NEW)
+        oldest = min(ready_t, float(buf.t[new[0]])) if len(new) else ready_t
+        while self._recent and self._recent[0].fit.t0_s < oldest - horizon:
             self._recent.popleft()
         # Only shots whose round window was not yet complete at the last call can have
         # gained rounds since.
@@ -351,6 +361,10 @@ class Associator:
                 continue
             if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
                 continue
+            # ``taken`` is judged from the anchor's place; a round refined away from an
+            # ill-placed anchor (a small set) may be one already found where it really is.
+            if self._repeats_a_round(round_shot):
+                continue
             # A reflector near the shooter lines its echoes up on one emission time
             # too: the echo test stays.
             if not self._plausible(round_shot, buf):
@@ -431,9 +445,14 @@ class Associator:
     def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
         """Reject consistent-looking sets that a real shot would not produce.
 
-        * Hearing: of the sensors nearer the located source than the median
-          participant, at least ``min_hearing_fraction`` must have heard it — a set of
-          stray pulses that happens to fit leaves most nearby sensors silent.
+        * Small sets (at most ``hearing_test_max_sensors``) have one or no redundant
+          arrival, so stray pulses fit them by chance.  They must fit tightly — within
+          ``small_set_sigma_ratio`` times the site's typical residual scale — and be
+          heard the way a shot is: the levels reported and the silence of the other
+          sensors must be likely for some source level (``HearingModel``; log-likelihood
+          at least ``hearing_ll_min`` for the set's size).  Without reported levels: of
+          the sensors nearer the located source than the median participant, at least
+          ``min_hearing_fraction`` must have heard it.
         * Echo: when most of a shot's pulses each trail (same sensor, within
           ``echo_window_s``) a pulse already used by a shot heard by at least
           1/``echo_max_ratio`` times as many sensors, they are that shot's reflections,
@@ -441,13 +460,7 @@ class Associator:
         """
         p = self.p
         sens = buf.sensor[shot.pulse_rows]
-        d = np.hypot(self.pos[:, 0] - shot.fit.x_m, self.pos[:, 1] - shot.fit.y_m)
-        r_med = _median(d[sens])
-        near = self.enabled & (d <= r_med + 1.0)
-        heard = np.zeros(len(self.pos), dtype=bool)
-        heard[sens] = True
-        n_near = int(near.sum())
-        if len(sens) <= p.hearing_test_max_sensors and n_near and (heard & near).sum() / n_near < p.min_hearing_fraction:
+        if len(sens) <= p.hearing_test_max_sensors and not self._heard_like_a_shot(shot, buf, sens):
             return False
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.
@@ -472,18 +485,63 @@ class Associator:
                 return False
         return True
 
+    def _heard_like_a_shot(self, shot: FoundShot, buf: PulseBuffer, sens: np.ndarray) -> bool:
+        """The small-set tests of ``_plausible``: a tight fit, and a hearing pattern —
+        who heard it, how loud, who stayed silent — that a real shot makes."""
+        p = self.p
+        f = shot.fit
+        if f.sigma_s > p.small_set_sigma_ratio * self._typical_sigma():
+            return False
+        dx, dy, dz = self.pos[:, 0] - f.x_m, self.pos[:, 1] - f.y_m, self.pos[:, 2] - shot.z_src
+        d = np.sqrt(dx * dx + dy * dy + dz * dz)
+        heard = np.zeros(len(self.pos), dtype=bool)
+        heard[sens] = True
+        silent = self.enabled & ~heard & ~self._pulse_near_prediction(shot, buf, dx, dy, dz)
+        k = min(len(sens), len(p.hearing_ll_min) + 2) - 3
+        ll = self.hearing.log_likelihood(buf.level[shot.pulse_rows], d[sens], d[silent]) if k >= 0 else None
+        if ll is not None:
+            return ll >= p.hearing_ll_min[k]
+        d2 = np.hypot(dx, dy)
+        near = self.enabled & (d2 <= _median(d2[sens]) + 1.0)
+        n_near = int(near.sum())
+        return not n_near or (heard & near).sum() / n_near >= p.min_hearing_fraction
+
+    def _pulse_near_prediction(self, shot: FoundShot, buf: PulseBuffer, dx: np.ndarray, dy: np.ndarray,
+                               dz: np.ndarray) -> np.ndarray:
+        """Per sensor: has it a pulse within the association tolerance of the shot's
+        predicted arrival?  Such a sensor heard something then — it is not silent."""
+        p = self.p
+        f = shot.fit
+        tau = ray_times(dx, dy, dz, p.c_mps + f.dc_mps, f.wind_mps)[0]
+        reach = tau <= 2.0 * p.max_range_m / p.c_mps
+        out = np.zeros(len(self.pos), dtype=bool)
+        if not reach.any():
+            return out
+        lo = np.searchsorted(buf.t, f.t0_s + tau[reach].min() - p.tol_s, "left")
+        hi = np.searchsorted(buf.t, f.t0_s + tau[reach].max() + p.tol_s, "right")
+        s = buf.sensor[lo:hi]
+        r = buf.t[lo:hi] - f.t0_s - tau[s]
+        out[s[np.abs(r) <= p.tol_s]] = True
+        return out
+
+    def _typical_sigma(self) -> float:
+        """The site's typical timing-residual scale (s): a low quantile over the last
+        well-heard shots — the first shots of a run can be mostly bad sets, and a median
+        would learn their scale — never above what GPS-timed sensors and onset picking
+        plausibly give (that bound is also the scale until shots are learnt)."""
+        p = self.p
+        typical = p.sigma_typical_max_s
+        if len(self._sigmas) >= p.sigma_min_shots:
+            typical = min(typical, float(np.quantile(np.array(self._sigmas), 0.25)))
+        return typical
+
     def _residual_limit(self, tau_s: np.ndarray) -> float:
         """Largest residual scale (s) a shot may have: ``sigma_ratio`` times the site's typical
         scale (learnt from the last well-heard shots; no limit until there are enough of
         them), plus what the remaining uncertainty of wind and sound speed can add over
         these paths (``tau_s``: propagation times)."""
         p = self.p
-        # A low quantile: the first shots of a run can be mostly bad sets, and a
-        # median would learn their scale.  Never above what GPS-timed sensors and onset
-        # picking plausibly give (the bound is also the scale until shots are learnt).
-        typical = p.sigma_typical_max_s
-        if len(self._sigmas) >= p.sigma_min_shots:
-            typical = min(typical, float(np.quantile(np.array(self._sigmas), 0.25)))
+        typical = self._typical_sigma()
         speed = self.site.speed_sd_mps / p.c_mps * float(np.std(tau_s))
         return max(p.sigma_ratio * typical, p.sigma_floor_s) + speed
 

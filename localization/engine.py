@@ -180,6 +180,7 @@ class Engine:
         snr = np.fromiter((np.nan if p.snr_db is None else p.snr_db for p in batch), dtype=float, count=len(batch))
         level = np.fromiter((np.nan if p.peak_db is None else p.peak_db for p in batch), dtype=float, count=len(batch))
         dups = self._buf.add((t_ns - self._base_ns) / 1e9, sens, snr, refs, dedup_s=DUPLICATE_WITHIN_S, level=level)
+        self._assoc.hearing.observe(level)
         for r in dups.tolist():
             del self._pulses[r]
         self.stats.pulses_in += len(batch)
