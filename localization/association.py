@@ -95,6 +95,8 @@ class PulseBuffer:
         self.ref = np.empty(0, dtype=np.int64)
         self.state = np.empty(0, dtype=np.int8)
         self.owner_n = np.empty(0, dtype=np.int32)  # sensors in the shot that used the pulse
+        self.seq = np.empty(0, dtype=np.int64)  # order of arrival into the buffer
+        self.next_seq = 0
 
     def __len__(self) -> int:
         return len(self.t)
@@ -111,6 +113,8 @@ class PulseBuffer:
         self.ref = np.concatenate([self.ref, ref.astype(np.int64)])
         self.state = np.concatenate([self.state, np.zeros(len(t), dtype=np.int8)])
         self.owner_n = np.concatenate([self.owner_n, np.zeros(len(t), dtype=np.int32)])
+        self.seq = np.concatenate([self.seq, np.arange(self.next_seq, self.next_seq + len(t))])
+        self.next_seq += len(t)
         dropped = np.empty(0, dtype=np.int64)
         if dedup_s > 0 and len(self.t) > 1:
             o = np.lexsort((self.ref, self.t, self.sensor))
@@ -150,6 +154,7 @@ class PulseBuffer:
         self.ref = self.ref[idx]
         self.state = self.state[idx]
         self.owner_n = self.owner_n[idx]
+        self.seq = self.seq[idx]
 
 
 class Associator:
@@ -169,10 +174,14 @@ class Associator:
         # Timing-residual scale of recent well-heard shots: a set whose residuals are far
         # beyond it is stray pulses that happen to fit within the wide association gate.
         self._sigmas: deque = deque(maxlen=50)
+        self._typical: float | None = None  # cache of _typical_sigma()
         # Detection threshold learnt from reported levels: what silence means.
         self.hearing = HearingModel()
         # Shots of the last few seconds, in the order found: places to look for more rounds.
         self._recent: deque[FoundShot] = deque()
+        # Per recent shot (by id): the buffer's ``next_seq`` when its rounds were last
+        # searched, or −1 when rounds were left for later (pulses not yet all in).
+        self._rounds_seen: dict[int, int] = {}
         self._last_ready = -np.inf
 
     def learn_from(self, other: "Associator") -> None:
@@ -182,6 +191,7 @@ class Associator:
         self.site.prior = other.site.theta.copy()
         self.site.cov = other.site.cov.copy()
         self._sigmas = deque(other._sigmas, maxlen=other._sigmas.maxlen)
+        self._typical = None
         self.hearing.learn_from(other.hearing)
 
     # ------------------------------------------------------------------ search
@@ -196,11 +206,11 @@ class Associator:
         new = np.flatnonzero(buf.state == NEW)
         oldest = min(ready_t, float(buf.t[new[0]])) if len(new) else ready_t
         while self._recent and self._recent[0].fit.t0_s < oldest - horizon:
-            self._recent.popleft()
+            self._rounds_seen.pop(id(self._recent.popleft()), None)
         # Only shots whose round window was not yet complete at the last call can have
         # gained rounds since.
         reach = self.p.burst_span_s + self.p.max_range_m / self.p.c_mps
-        open_ = [k for k in self._recent if k.fit.t0_s + reach > self._last_ready]
+        open_ = [k for k in self._recent if k.fit.t0_s + reach > self._last_ready and self._may_have_rounds(buf, k)]
         self._collect_rounds(buf, open_, shots, ready_t)
         self._last_ready = ready_t
         i = 0
@@ -269,7 +279,28 @@ class Associator:
         self._mark_echo_seeds(buf, shot.pulse_rows)
         self._learn_site(shot)
 
+    def _round_window(self, buf: PulseBuffer, shot: FoundShot) -> tuple[int, int]:
+        """Buffer rows whose pulses can be rounds fired from ``shot``'s place."""
+        p = self.p
+        t0 = shot.fit.t0_s
+        return (int(np.searchsorted(buf.t, t0 - p.burst_span_s, "left")),
+                int(np.searchsorted(buf.t, t0 + p.burst_span_s + p.max_range_m / p.c_mps, "right")))
+
+    def _may_have_rounds(self, buf: PulseBuffer, shot: FoundShot) -> bool:
+        """False when ``shot``'s rounds were searched before and no pulse has come into its
+        round window since (nor was any candidate round left waiting for its pulses)."""
+        seen = self._rounds_seen.get(id(shot))
+        if seen is None or seen < 0:
+            return True
+        lo, hi = self._round_window(buf, shot)
+        return hi > lo and int(buf.seq[lo:hi].max()) >= seen
+
     def _same_place_rounds(self, buf: PulseBuffer, shot: FoundShot, ready_t: float) -> list[FoundShot]:
+        out, waiting = self._search_rounds(buf, shot, ready_t)
+        self._rounds_seen[id(shot)] = -1 if waiting else buf.next_seq
+        return out
+
+    def _search_rounds(self, buf: PulseBuffer, shot: FoundShot, ready_t: float) -> tuple[list[FoundShot], bool]:
         """Other rounds fired from where ``shot`` was: strings, bursts and full-auto fire.
 
         A round from the same place reaches every sensor after the same propagation time,
@@ -280,16 +311,16 @@ class Associator:
         instead of three: rounds 70 ms apart separate cleanly, where a seeded search on
         interleaved pulses mixes them.  Each candidate round is then refined on its own
         (a slowly moving shooter stays within the tolerance) and checked like any shot.
+        Also says whether a candidate was left for later, its pulses not all in yet.
         """
         p = self.p
         f = shot.fit
         t0 = f.t0_s
-        lo = np.searchsorted(buf.t, t0 - p.burst_span_s, "left")
-        hi = np.searchsorted(buf.t, t0 + p.burst_span_s + p.max_range_m / p.c_mps, "right")
+        lo, hi = self._round_window(buf, shot)
         rows = np.arange(lo, hi)
         rows = rows[(buf.state[rows] != USED) & self.enabled[buf.sensor[rows]]]
         if len(rows) < 3:
-            return []
+            return [], False
         sens = buf.sensor[rows]
         # Same place, same paths: the shot's own wind and sound-speed estimate holds.
         wind, dc = f.wind_mps, f.dc_mps
@@ -297,7 +328,7 @@ class Associator:
         in_range = tau_model * self._c_eff(f) <= p.max_range_m
         rows, sens = rows[in_range[sens]], sens[in_range[sens]]
         if len(rows) < 3:
-            return []
+            return [], False
         # Observed propagation at the shot's own sensors; predicted elsewhere.
         tau = tau_model.copy()
         tol = p.round_tol_s + p.speed_uncertainty * tau_model
@@ -325,6 +356,7 @@ class Associator:
         support_other = (per_sensor & ~own[uniq][None, :]).sum(axis=1)
         enough = (support >= p.min_sensors) | ((support == 3) & (support_other == 0))
         out: list[FoundShot] = []
+        waiting = False
         free = np.ones(len(lag), dtype=bool)
         min_gap = p.min_round_gap_s
         for i in np.argsort(-support, kind="stable"):
@@ -347,7 +379,8 @@ class Associator:
             sel = rows[pick]
             ts = float(buf.t[sel].min())
             if ts > ready_t:
-                continue  # some of its pulses may not have arrived yet
+                waiting = True  # some of its pulses may not have arrived yet
+                continue
             round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src, wind=wind, dc=dc)
             if round_shot is None:
                 continue
@@ -375,7 +408,7 @@ class Associator:
             # Mark now so that later candidates here do not reuse the pulses.
             buf.state[round_shot.pulse_rows] = USED
             out.append(round_shot)
-        return out
+        return out, waiting
 
     def _grow(self, buf: PulseBuffer, shot: FoundShot, rows: np.ndarray, path_corr: np.ndarray,
               wind: tuple[float, float], dc: float) -> FoundShot | None:
@@ -529,11 +562,18 @@ class Associator:
         well-heard shots — the first shots of a run can be mostly bad sets, and a median
         would learn their scale — never above what GPS-timed sensors and onset picking
         plausibly give (that bound is also the scale until shots are learnt)."""
-        p = self.p
-        typical = p.sigma_typical_max_s
-        if len(self._sigmas) >= p.sigma_min_shots:
-            typical = min(typical, float(np.quantile(np.array(self._sigmas), 0.25)))
-        return typical
+        if self._typical is None:
+            p = self.p
+            typical = p.sigma_typical_max_s
+            if len(self._sigmas) >= p.sigma_min_shots:
+                typical = min(typical, float(np.quantile(np.array(self._sigmas), 0.25)))
+            self._typical = typical
+        return self._typical
+
+    def note_sigma(self, sigma_s: float) -> None:
+        """Add a well-heard shot's timing-residual scale to those the typical scale is learnt from."""
+        self._sigmas.append(float(sigma_s))
+        self._typical = None
 
     def _residual_limit(self, tau_s: np.ndarray) -> float:
         """Largest residual scale (s) a shot may have: ``sigma_ratio`` times the site's typical
@@ -761,7 +801,7 @@ class Associator:
         """Add a confident shot to the site's pooled wind / sound-speed estimate and
         timing-residual scale."""
         if len(shot.pulse_rows) >= self.p.sigma_learn_sensors:
-            self._sigmas.append(shot.fit.sigma_s)
+            self.note_sigma(shot.fit.sigma_s)
         if not self.p.site_estimate or shot.low_confidence or shot.S is None:
             return
         f = shot.fit

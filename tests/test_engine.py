@@ -172,7 +172,8 @@ def test_stray_pulses_beyond_the_sites_residual_scale_are_not_a_shot(sensors):
 
     pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
     a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
-    a._sigmas.extend([1e-4] * 10)  # learnt from earlier shots
+    for _ in range(10):
+        a.note_sigma(1e-4)  # learnt from earlier shots
     src = np.array([100.0, 100.0, 1.5])
     d = np.linalg.norm(pos - src, axis=1)
     near = np.argsort(d)[:6]
@@ -183,7 +184,8 @@ def test_stray_pulses_beyond_the_sites_residual_scale_are_not_a_shot(sensors):
     assert a.find_shots(buf, ready_t=np.inf) == []
     # the same sensors with exact times are a shot
     a2 = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
-    a2._sigmas.extend([1e-4] * 10)
+    for _ in range(10):
+        a2.note_sigma(1e-4)
     buf2 = PulseBuffer()
     buf2.add(d[near] / 343.0, near, np.full(6, 30.0), np.arange(6), level=np.full(6, 90.0))
     shots = a2.find_shots(buf2, ready_t=np.inf)
