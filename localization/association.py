@@ -756,12 +756,20 @@ class Associator:
         fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
                      gate_s=min(gate * 1.5, p.tol_s))
-        return self._make_shot(sel_rows2, buf.sensor[sel_rows2], S2, t2, fit, ts, z_src)
+        shot = self._make_shot(sel_rows2, buf.sensor[sel_rows2], S2, t2, fit, ts, z_src)
+        # Three sensors are a shot only when three are all that could have heard it: a set
+        # that had four or more and kept three after refinement is pulses of several shots.
+        if shot is not None and shot.low_confidence and k_sensors > 3:
+            return None
+        return shot
 
     def _make_shot(self, rows: np.ndarray, sensors: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit,
-                   ts: float, z_src: float) -> FoundShot | None:
+                   ts: float, z_src: float, *, may_drop: bool = True) -> FoundShot | None:
         """The shot of a refined set — its inliers, if they are enough and their residuals
-        are within the site's typical scale."""
+        are within the site's typical scale.  A set that misfits only because of one
+        stray pulse (which pulled the fit towards itself, so the robust loss kept it) is
+        the shot without that pulse, when the rest are still enough for one and fit as
+        tightly as a small set must."""
         p = self.p
         keep = fit.inliers
         n_ok = int(keep.sum())
@@ -771,7 +779,22 @@ class Associator:
         # pulses of several shots span seconds and would excuse any misfit).
         paths = travel_times(S[keep], (fit.x_m, fit.y_m), z_src, p.c_mps, (0.0, 0.0))[0]
         if fit.sigma_s > self._residual_limit(paths):
-            return None
+            # (Only once the site's scale is learnt: "tightly" means nothing before.)
+            if not may_drop or n_ok <= p.min_sensors or len(self._sigmas) < p.sigma_min_shots:
+                return None
+            idx = np.flatnonzero(keep)
+            best = None
+            for j in idx:
+                k = idx[idx != j]
+                f = refine(S[k], t[k], x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=fit.wind_mps,
+                           dc_prior_mps=fit.dc_mps, estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
+                if np.isfinite(f.sigma_s) and (best is None or f.sigma_s < best[1].sigma_s):
+                    best = (k, f)
+            # What remains is judged like a small set: it must fit tightly.
+            if best is None or best[1].sigma_s > p.small_set_sigma_ratio * self._typical_sigma():
+                return None
+            k, f = best
+            return self._make_shot(rows[k], sensors[k], S[k], t[k], f, ts, z_src, may_drop=False)
         if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
         fit = replace(fit, t0_s=fit.t0_s + ts)
