@@ -39,6 +39,17 @@ def pittsburgh_dir(shared_data: Path) -> Path:
     return d
 
 
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty store in a temporary directory on a manual clock (test files that need a
+    prepared store define their own ``store``)."""
+    from app.store import ManualClock, Store
+
+    s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
+    yield s
+    s.close_all()
+
 def pytest_sessionfinish(session, exitstatus):
     session.config._tocsin_exitstatus = int(exitstatus)
 

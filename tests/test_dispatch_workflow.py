@@ -19,10 +19,8 @@ from app.dispatch import (
 from app.dispatch import users as users_mod
 from app.store import ManualClock, NotFoundError, PermissionDenied, Store, ValidationError
 from app.store.clock import NS_PER_DAY, NS_PER_S
-from app.store.samples import sample_incident
-from localization.geometry import LocalFrame
+from app.store.samples import FRAME, sample_incident
 
-FRAME = LocalFrame(29.5, -140.5)
 PW = "s3cret-pass"
 
 

@@ -14,11 +14,9 @@ from app.exports import incident_document, to_cap, to_csv, to_eido, to_geojson, 
 from app.exports.cap import CAP_NS
 from app.exports.history import BUILTIN, import_history
 from app.store import ManualClock, Store
-from app.store.samples import sample_incident
-from localization.geometry import LocalFrame
+from app.store.samples import FRAME, sample_incident
 from localization.types import Sensor
 
-FRAME = LocalFrame(29.5, -140.5)
 NS = {"cap": CAP_NS}
 
 

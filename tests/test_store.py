@@ -9,20 +9,11 @@ import threading
 
 import pytest
 
-from app.store import IncidentQuery, ManualClock, NotFoundError, SchemaError, Store, ValidationError
-from app.store.samples import T0_NS, sample_incident
+from app.store import IncidentQuery, NotFoundError, SchemaError, Store, ValidationError
+from app.store.samples import FRAME, T0_NS, sample_incident
 from app.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
-from localization.geometry import LocalFrame
 from localization.types import Pulse, Sensor
 
-FRAME = LocalFrame(29.5, -140.5)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
-    yield s
-    s.close_all()
 
 
 def test_new_database_is_wal_with_foreign_keys_at_current_version(store):

@@ -8,18 +8,9 @@ import sqlite3
 import pytest
 
 from app.store import ManualClock, Store, ValidationError
-from app.store.samples import sample_incident
+from app.store.samples import FRAME, sample_incident
 from app.store.schema import SCHEMA_VERSION, migrate
-from localization.geometry import LocalFrame
 
-FRAME = LocalFrame(29.5, -140.5)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
-    yield s
-    s.close_all()
 
 
 def test_fireworks_incident_is_stored_with_its_label_and_reclassification_adds_a_revision(store):

@@ -10,19 +10,10 @@ import pytest
 
 from app.dispatch import Users, Workflow, default_agency
 from app.dispatch.calls import CitizenCalls
-from app.store import ImportedIncident, IncidentQuery, IncidentSummary, ManualClock, NotFoundError, Store
-from app.store.samples import T0_NS, sample_incident
-from localization.geometry import LocalFrame
+from app.store import ImportedIncident, IncidentQuery, IncidentSummary, NotFoundError, Store
+from app.store.samples import FRAME, T0_NS, sample_incident
 
-FRAME = LocalFrame(29.5, -140.5)
 PW = "correct-horse"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
-    yield s
-    s.close_all()
 
 
 def _varied(store: Store, n: int = 24) -> list[int]:

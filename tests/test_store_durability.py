@@ -12,16 +12,13 @@ import time
 import pytest
 
 from app.store import Store
-from app.store.samples import sample_incident
-from localization.geometry import LocalFrame
+from app.store.samples import FRAME, sample_incident
 
 WRITER = r"""
 import sys
 from app.store import Store
-from app.store.samples import sample_incident
-from localization.geometry import LocalFrame
+from app.store.samples import FRAME as fr, sample_incident
 s = Store.open(sys.argv[1])
-fr = LocalFrame(29.5, -140.5)
 i = 0
 while True:
     r = s.record_incident(sample_incident(f"K{sys.argv[2]}-{i}", rounds=1 + i % 4), fr)
@@ -69,7 +66,7 @@ def test_kill_minus_9_during_write_burst_loses_nothing_committed(tmp_path):
 
 def test_print_write_throughput(tmp_path):
     s = Store.open(tmp_path / "speed.sqlite3")
-    fr = LocalFrame(29.5, -140.5)
+    fr = FRAME
     n = 300
     t = time.perf_counter()
     for i in range(n):

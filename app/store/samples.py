@@ -1,9 +1,12 @@
 """Small, valid engine values for tests, trainers and demos (no randomness unless seeded)."""
 from __future__ import annotations
 
+from localization.geometry import LocalFrame
 from localization.types import Ellipse, Incident, Shot
 
 T0_NS = 1_700_000_000 * 1_000_000_000
+FRAME = LocalFrame(29.5, -140.5)
+"""A site frame (open ocean, far from any real deployment) for storing sample values."""
 
 
 def sample_incident(uid: str = "E1", *, revision: int = 0, rounds: int = 2, x_m: float = 100.0, y_m: float = 50.0,
