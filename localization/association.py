@@ -4,17 +4,24 @@ Pulses arrive unordered and mixed — bursts several rounds a second, overlappin
 incidents across a city, echoes (late copies at the same sensor), non-line-of-sight
 arrivals, missed detections.  The search is *seeded* and *consistency-based*:
 
-1. The seed is the earliest pulse not yet used.  If it is a direct arrival, every other
-   direct arrival of its shot at sensor *j* lies within ``d(seed, j)/c`` of it.
+1. The seed is the earliest pulse not yet used (one that a shot already found predicts
+   at its sensor is not a seed).  If it is a direct arrival, every other direct arrival
+   of its shot at sensor *j* lies within ``d(seed, j)/c`` of it.
 2. Candidate pulses are those windows' contents (at most ``2·max_range`` away).
-3. Hypotheses (x, y, t0) come from the closed-form solver on the seed plus three
-   other pulses — the earliest unused pulse of each sensor first (echoes are late, and
-   earlier rounds of a burst are already used), then random mixes — all solved in one
-   batched call.  Each hypothesis is scored by the number of *distinct sensors* that
-   have a pulse within the tolerance of its prediction (the consistency function).
+3. In a burst, the seed sensor's train of rounds recurs at every other sensor; where the
+   trains place the seed's round at enough sensors, that set is fitted directly.
+   Otherwise hypotheses (x, y, t0) come from the closed-form solver on the seed plus
+   three other pulses — the earliest unused pulse of each sensor first (echoes are late,
+   and earlier rounds of a burst are already used), then random mixes — all solved in
+   one batched call.  Each hypothesis is scored by the sensors that have a pulse within
+   the tolerance of its prediction, each weighted by how tightly it fits (a soft
+   consistency function).
 4. The best is refined by the robust one-sided solver; its inliers (one pulse per
-   sensor) become the shot.  A seed that finds no consistent set is marked tried, stays
+   sensor) become the shot, if they pass the plausibility tests (residual scale,
+   hearing, echoes).  A seed that finds no consistent set is marked tried, stays
    available to other seeds, and is never a seed again.
+5. From each shot found, further rounds fired from the same place are searched for by
+   their emission time alone (``_search_rounds``).
 """
 from __future__ import annotations
 
@@ -74,10 +81,10 @@ class FoundShot:
     z_src: float
     low_confidence: bool
     residuals_s: np.ndarray
-    S: np.ndarray | None = None  # positions of the chosen pulses' sensors (for site learning)
-    t: np.ndarray | None = None  # their arrival times relative to t_ref
-    t_ref: float = 0.0
-    sensors: np.ndarray | None = None  # their sensor indices
+    S: np.ndarray  # positions of the chosen pulses' sensors (for site learning)
+    t: np.ndarray  # their arrival times relative to t_ref
+    t_ref: float
+    sensors: np.ndarray  # their sensor indices
 
 
 class PulseBuffer:
@@ -186,7 +193,8 @@ class Associator:
 
     def learn_from(self, other: "Associator") -> None:
         """Start from what ``other`` learnt about the site: wind, speed-of-sound error
-        (as the prior, with its spread) and the typical timing-residual scale."""
+        (as the prior, with the spread it had — until this run has pooled shots of its own),
+        the typical timing-residual scale and the detection threshold."""
         self.site.theta = other.site.theta.copy()
         self.site.prior = other.site.theta.copy()
         self.site.cov = other.site.cov.copy()
@@ -324,8 +332,8 @@ class Associator:
         sens = buf.sensor[rows]
         # Same place, same paths: the shot's own wind and sound-speed estimate holds.
         wind, dc = f.wind_mps, f.dc_mps
-        tau_model = self._tau(f.x_m, f.y_m, shot.z_src, wind, dc)
-        in_range = tau_model * self._c_eff(f) <= p.max_range_m
+        tau_model, range_m = travel_times(self.pos, (f.x_m, f.y_m), shot.z_src, p.c_mps + dc, wind)
+        in_range = range_m <= p.max_range_m
         rows, sens = rows[in_range[sens]], sens[in_range[sens]]
         if len(rows) < 3:
             return [], False
@@ -525,27 +533,25 @@ class Associator:
         f = shot.fit
         if f.sigma_s > p.small_set_sigma_ratio * self._typical_sigma():
             return False
-        dx, dy, dz = self.pos[:, 0] - f.x_m, self.pos[:, 1] - f.y_m, self.pos[:, 2] - shot.z_src
-        d = np.sqrt(dx * dx + dy * dy + dz * dz)
+        dx, dy = self.pos[:, 0] - f.x_m, self.pos[:, 1] - f.y_m
+        tau, d = ray_times(dx, dy, self.pos[:, 2] - shot.z_src, p.c_mps + f.dc_mps, f.wind_mps)
         heard = np.zeros(len(self.pos), dtype=bool)
         heard[sens] = True
-        silent = self.enabled & ~heard & ~self._pulse_near_prediction(shot, buf, dx, dy, dz)
-        k = min(len(sens), len(p.hearing_ll_min) + 2) - 3
-        ll = self.hearing.log_likelihood(buf.level[shot.pulse_rows], d[sens], d[silent]) if k >= 0 else None
-        if ll is not None:
-            return ll >= p.hearing_ll_min[k]
+        silent = self.enabled & ~heard & ~self._pulse_near_prediction(shot, buf, tau)
+        ll = self.hearing.log_likelihood(buf.level[shot.pulse_rows], d[sens], d[silent])
+        if ll is not None:  # shots have at least three sensors: hearing_ll_min[0] is for three
+            return ll >= p.hearing_ll_min[min(len(sens) - 3, len(p.hearing_ll_min) - 1)]
         d2 = np.hypot(dx, dy)
         near = self.enabled & (d2 <= _median(d2[sens]) + 1.0)
         n_near = int(near.sum())
         return not n_near or (heard & near).sum() / n_near >= p.min_hearing_fraction
 
-    def _pulse_near_prediction(self, shot: FoundShot, buf: PulseBuffer, dx: np.ndarray, dy: np.ndarray,
-                               dz: np.ndarray) -> np.ndarray:
+    def _pulse_near_prediction(self, shot: FoundShot, buf: PulseBuffer, tau: np.ndarray) -> np.ndarray:
         """Per sensor: has it a pulse within the association tolerance of the shot's
-        predicted arrival?  Such a sensor heard something then — it is not silent."""
+        predicted arrival (``tau``: propagation time to each sensor)?  Such a sensor heard
+        something then — it is not silent."""
         p = self.p
         f = shot.fit
-        tau = ray_times(dx, dy, dz, p.c_mps + f.dc_mps, f.wind_mps)[0]
         reach = tau <= 2.0 * p.max_range_m / p.c_mps
         out = np.zeros(len(self.pos), dtype=bool)
         if not reach.any():
@@ -577,8 +583,8 @@ class Associator:
 
     def _residual_limit(self, tau_s: np.ndarray) -> float:
         """Largest residual scale (s) a shot may have: ``sigma_ratio`` times the site's typical
-        scale (learnt from the last well-heard shots; no limit until there are enough of
-        them), plus what the remaining uncertainty of wind and sound speed can add over
+        scale (learnt from the last well-heard shots; the bound ``sigma_typical_max_s``
+        until there are enough of them), plus what the remaining uncertainty of wind and sound speed can add over
         these paths (``tau_s``: propagation times)."""
         p = self.p
         typical = self._typical_sigma()
@@ -676,7 +682,6 @@ class Associator:
         hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src, train_hyp)
         if hyps is None:
             return None
-        # Score: distinct sensors whose best pulse is within tolerance.
         dx = S_all[None, :, 0] - hyps[:, 0:1]
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
@@ -736,7 +741,7 @@ class Associator:
             return None
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
-        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, self._c_eff(fit), fit.wind_mps)[0]
+        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, p.c_mps + fit.dc_mps, fit.wind_mps)[0]
         r2 = t_all - fit.t0_s - tau
         gate = max(4.0 * fit.sigma_s, p.min_gate_s)
         gate = min(gate, p.tol_s)
@@ -809,9 +814,6 @@ class Associator:
         rnd = (rng.random((M, m)) * np.minimum(counts[pick_s], 3)).astype(int)
         return np.where(use_pref, pref[pick_s], starts[pick_s] + rnd)
 
-    def _c_eff(self, fit: Fit) -> float:
-        return self.p.c_mps + fit.dc_mps
-
     @property
     def site_wind(self) -> np.ndarray:
         return np.array(self.site.wind_mps)
@@ -825,7 +827,7 @@ class Associator:
         timing-residual scale."""
         if len(shot.pulse_rows) >= self.p.sigma_learn_sensors:
             self.note_sigma(shot.fit.sigma_s)
-        if not self.p.site_estimate or shot.low_confidence or shot.S is None:
+        if not self.p.site_estimate or shot.low_confidence:
             return
         f = shot.fit
         self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)

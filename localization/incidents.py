@@ -26,7 +26,7 @@ import numpy as np
 
 from localization.audio.classify import GUNFIRE_THRESHOLD, Verdict, verdict_from_logits
 from localization.geometry import bearing_deg
-from localization.types import Incident, Shot
+from localization.types import REVIEW_LABELS, Incident, Shot
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +224,7 @@ def audio_verdict(kind: str, shots: list[Shot] | tuple[Shot, ...], pulse_logits:
     """
     times = [(s.t_ns - shots[0].t_ns) / 1e9 for s in shots]
     v: Verdict = verdict_from_logits(pulse_logits, times, height_m=height_m)
-    review = v.label if v.label in ("probable_fireworks", "non_gunfire") else None
+    review = v.label if v.label in REVIEW_LABELS else None
     new_kind = kind if v.probability >= GUNFIRE_THRESHOLD else "possible_gunfire"
     words = {"gunfire": "gunfire", "possible_gunfire": "possible gunfire",
              "probable_fireworks": "probable fireworks — review", "non_gunfire": "not gunfire — review"}[v.label]

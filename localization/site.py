@@ -54,7 +54,9 @@ class SiteConditions:
         # (the posterior spread) is tracked from the first shots on.
         if len(self.shots) >= self.min_shots and (len(self.shots) < 2 * self.solve_every
                                                   or self._added % self.solve_every == 0):
-            self._solve(apply=self.learnt)
+            # Not applied: only the spread is wanted, at the current conditions — one pass.
+            learnt = self.learnt
+            self._solve(iterations=3 if learnt else 1, apply=learnt)
 
     @property
     def speed_sd_mps(self) -> float:
@@ -79,12 +81,11 @@ class SiteConditions:
             H = np.diag(self.prior_prec).astype(float)
             g = -self.prior_prec * (theta - self.prior)
             for k, (S, t, xy, t0, z, sig) in enumerate(self.shots):
-                # Re-fit the shot's own (x, y, t0) under the current site conditions.
-                for _ in range(1):
-                    r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
-                    step = np.linalg.lstsq(J, r, rcond=None)[0]
-                    xy = xy + step[:2]
-                    t0 = t0 + step[2]
+                # Re-fit the shot's own (x, y, t0) under the current site conditions (one step).
+                r, J, _ = _residuals(S, t, xy, t0, z, self.c, theta)
+                step = np.linalg.lstsq(J, r, rcond=None)[0]
+                xy = xy + step[:2]
+                t0 = t0 + step[2]
                 r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
                 keep = np.abs(r) <= max(4 * sig, 1e-3)
                 if keep.sum() < 5:
@@ -101,9 +102,9 @@ class SiteConditions:
                     self.shots[k] = (S, t, xy, t0, z, sig)
             try:
                 theta = theta + np.linalg.solve(H, g)
-                cov = np.linalg.inv(H)
             except np.linalg.LinAlgError:
                 return
+        cov = np.linalg.inv(H)  # the spread at the last linearisation (solve succeeded: H is regular)
         # Keep to physically plausible values (a bad batch must not run away).
         theta[:2] = np.clip(theta[:2], -15.0, 15.0)
         theta[2] = float(np.clip(theta[2], -15.0, 15.0))

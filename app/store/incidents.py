@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from app.store.errors import NotFoundError, ValidationError
 from app.store.records import ImportedIncident, RecordResult
+from localization.audio.classify import GUNFIRE_THRESHOLD
 from localization.geometry import LocalFrame
 from localization.types import INCIDENT_KINDS, INCIDENT_TAGS, REVIEW_LABELS, Incident
 
@@ -56,8 +57,8 @@ def _verdict_words(kind: str, review_label: str | None, gunfire_p: float | None)
 
 def _reclassified(row: sqlite3.Row, inc: Incident) -> str | None:
     """The reason of an engine revision that changes the audio verdict, else None."""
-    was_gunfire = row["gunfire_p"] is not None and row["gunfire_p"] >= 0.5
-    is_gunfire = inc.gunfire_p is not None and inc.gunfire_p >= 0.5
+    was_gunfire = row["gunfire_p"] is not None and row["gunfire_p"] >= GUNFIRE_THRESHOLD
+    is_gunfire = inc.gunfire_p is not None and inc.gunfire_p >= GUNFIRE_THRESHOLD
     if row["kind"] == inc.kind and row["review_label"] == inc.review_label and (
             row["gunfire_p"] is None) == (inc.gunfire_p is None) and was_gunfire == is_gunfire:
         return None
