@@ -31,6 +31,7 @@ import numpy as np
 from app.audio.clips import ClipFormat, write_incident_clips
 from app.feeds.events import AudioClip
 from app.store import NotFoundError, Store, StoreError
+from localization.solver import travel_times
 from localization.types import Incident, Sensor
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class LiveClipRecorder:
         self._audio: dict[str, list[SensorAudio]] = {}
         self._pending: dict[str, Incident] = {}
         self._written_end_ns: dict[str, int] = {}
-        self.clips_written = 0
+        self._latest_end_ns: int | None = None   # newest incident end noted
 
     @classmethod
     def for_store(cls, sensors: Sequence[Sensor], c_mps: float, store: Store | None, **options) -> LiveClipRecorder | None:
@@ -113,17 +114,16 @@ class LiveClipRecorder:
             prev = self._pending.get(inc.id)
             if prev is None or inc.revision >= prev.revision:
                 self._pending[inc.id] = inc
+            self._latest_end_ns = inc.end_ns if self._latest_end_ns is None else max(self._latest_end_ns, inc.end_ns)
 
     # ----------------------------------------------------------------- output
     def arrivals_ns(self, inc: Incident) -> dict[str, list[int]]:
         """Predicted arrival of every shot at each of the incident's sensors."""
         ids = sorted({sid for s in inc.shots for sid in s.sensors if sid in self.sensors})
-        out = {}
-        for sid in ids:
-            sen = self.sensors[sid]
-            out[sid] = [int(s.t_ns + np.sqrt((sen.x_m - s.x_m) ** 2 + (sen.y_m - s.y_m) ** 2 + (sen.z_m - s.z_m) ** 2)
-                            / self.c_mps * 1e9) for s in inc.shots]
-        return out
+        S = np.array([[self.sensors[i].x_m, self.sensors[i].y_m, self.sensors[i].z_m] for i in ids]).reshape(-1, 3)
+        per_shot = [s.t_ns + np.round(travel_times(S, (s.x_m, s.y_m), s.z_m, self.c_mps, s.wind_mps or (0.0, 0.0))[0]
+                                      * 1e9).astype(np.int64) for s in inc.shots]
+        return {sid: [int(t[k]) for t in per_shot] for k, sid in enumerate(ids)}
 
     def covering(self, inc: Incident) -> tuple[list[SensorAudio], dict[str, list[int]]]:
         """Buffered audio that holds all of the incident's arrivals at a sensor, one per sensor."""
@@ -142,20 +142,23 @@ class LiveClipRecorder:
         newest = max((a.end_ns for lst in self._audio.values() for a in lst), default=None)
         if newest is not None:
             self._written_end_ns = {u: e for u, e in self._written_end_ns.items() if e >= newest - self.keep_ns}
+        # What is older than the newest audio or incident by ``keep_s`` will never be covered
+        # (its audio is gone, or never came — a feed without audio must not pile up).
+        ref = max((x for x in (newest, self._latest_end_ns) if x is not None), default=None)
         for uid, inc in list(self._pending.items()):
             if uid in self._written_end_ns and inc.end_ns <= self._written_end_ns[uid]:
                 del self._pending[uid]
                 continue
-            if newest is not None and inc.end_ns < newest - self.keep_ns:
-                del self._pending[uid]   # its audio is gone (or never came)
+            if ref is not None and inc.end_ns < ref - self.keep_ns:
+                del self._pending[uid]
+                continue
+            sources, arrivals = self.covering(inc)   # in memory: before any store query
+            if not sources:
                 continue
             try:
                 store_id = store.incident_id_for(uid)
             except NotFoundError:
                 continue   # recorded by the worker after this poll; try next time
-            sources, arrivals = self.covering(inc)
-            if not sources:
-                continue
             name = uid if uid not in self._written_end_ns else f"{uid}-r{inc.revision}"
             try:
                 clips, manifest = write_incident_clips(
@@ -170,7 +173,6 @@ class LiveClipRecorder:
                 del self._pending[uid]
                 continue
             n += len(clips)
-            self.clips_written += len(clips)
             self._written_end_ns[uid] = inc.end_ns
             del self._pending[uid]
             log.info("incident %s: %d audio clip(s) written (%s)", uid, len(clips), manifest.name)

@@ -22,7 +22,6 @@ from app.cli import CliError
 class LiveConsole:
     ctl: object          # ConsoleController
     store: object        # Store
-    dispatch: object     # ConsoleDispatch
 
     def close(self) -> None:
         self.ctl.shutdown()
@@ -73,7 +72,7 @@ def open_live_console(cfg, session_for, *, with_map: bool = True, settings=None,
                             settings=settings, training=False)
     ctl.model.load(dispatch.load_recent(history))
     ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
-    return LiveConsole(ctl, store, dispatch)
+    return LiveConsole(ctl, store)
 
 
 def password_session(user_id: str):

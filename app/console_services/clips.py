@@ -8,7 +8,6 @@ each shot time, so the waveform, markers and playback can be exercised before re
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.audio.clips import sha256_file
 from localization.types import Incident
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +70,7 @@ def stored_clip(incident: Incident, store: Store) -> Clip | None:
     from app.store import NotFoundError
 
     try:
-        rows = store.get_incident(store.incident_id_for(incident.id)).audio_clips
+        rows = store.audio_clips(store.incident_id_for(incident.id))
     except NotFoundError:
         return None
     for row in rows:
@@ -84,7 +84,7 @@ def stored_clip(incident: Incident, store: Store) -> Clip | None:
         except (RuntimeError, OSError) as exc:  # soundfile raises RuntimeError subclasses
             log.warning("audio clip %s unreadable: %s", path, exc)
             continue
-        intact = hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]
+        intact = sha256_file(path) == row["sha256"]
         start_ns = int(row["start_ns"]) if row["start_ns"] is not None else incident.start_ns - int(PAD_S * 1e9)
         markers = _manifest_markers(path) or tuple((s.t_ns - start_ns) / 1e9 for s in incident.shots)
         sensor = row["sensor_id"] or "?"
@@ -121,21 +121,4 @@ def clip_for(incident: Incident, store: Store | None = None) -> Clip:
             clip = None
         if clip is not None:
             return clip
-    try:
-        from app.audio import clips as audio_clips  # type: ignore[attr-defined]
-    except ImportError:
-        return synthetic_clip(incident)
-    fn = getattr(audio_clips, "incident_clip", None)
-    if fn is None:
-        return synthetic_clip(incident)
-    try:
-        c = fn(incident)
-    except Exception:  # noqa: BLE001 - no audio must never stop the console
-        return synthetic_clip(incident)
-    samples = np.asarray(getattr(c, "samples"), dtype=np.float32)
-    if samples.ndim > 1:
-        samples = samples[:, 0]
-    rate = int(getattr(c, "sample_rate_hz", getattr(c, "rate_hz", 16000)))
-    start_ns = int(getattr(c, "start_ns", incident.start_ns - int(PAD_S * 1e9)))
-    markers = tuple(float(m) for m in getattr(c, "markers_s", [(s.t_ns - start_ns) / 1e9 for s in incident.shots]))
-    return Clip(samples, rate, start_ns, markers, tuple(incident.shooter_of_shot), "sensor audio")
+    return synthetic_clip(incident)

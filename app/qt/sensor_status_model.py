@@ -19,7 +19,6 @@ STATE_COLOURS = {"ok": "#66e08a", "degraded": "#ffcc00", "gps_lost": "#ffb347", 
                  "offline": "#ff5c5c", "unknown": "#8a93a0"}
 SEVERITY_COLOURS = {"critical": "#ff5c5c", "warning": "#ffcc00", "info": "#8a93a0"}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class SensorCol(IntEnum):
@@ -110,8 +109,6 @@ class SensorStatusModel(QAbstractTableModel):
             if col in (SensorCol.STATE, SensorCol.TIMING):   # worst first, then the site's order (plain ints:
                 return SEVERITY_ORDER.get(row.state, 9) * 100_000 + index.row()   # no Python objects in QVariants)
             return self._text(row, col)
-        if role == STATE_ROLE:
-            return row.state
         return None
 
     def _text(self, row: SensorRow, col: int) -> str:

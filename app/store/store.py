@@ -320,10 +320,16 @@ class Store(IncidentRecords, IncidentReads):
                        details={"path": str(p), "sha256": digest, "sensor": sensor_id})
         return digest
 
+    def audio_clips(self, incident_id: int) -> list[sqlite3.Row]:
+        """The incident's registered clips (sensor_id, path, sha256, start_ns, duration_s),
+        oldest first — without reading the rest of the incident."""
+        return self.conn.execute("SELECT sensor_id, path, sha256, start_ns, duration_s FROM audio_clips "
+                                 "WHERE incident_id = ? ORDER BY id", (incident_id,)).fetchall()
+
     def verify_audio(self, incident_id: int) -> list[tuple[str, bool]]:
         """(path, file still matches its recorded SHA-256) for each clip of an incident."""
         out = []
-        for r in self.conn.execute("SELECT path, sha256 FROM audio_clips WHERE incident_id = ?", (incident_id,)):
+        for r in self.audio_clips(incident_id):
             p = Path(r["path"])
             out.append((r["path"], p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == r["sha256"]))
         return out

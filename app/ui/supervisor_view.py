@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from app.console_services.alert_record import AlertRecord
-from app.console_services.readout import KIND_SHORT, format_age
+from app.console_services.readout import format_age, kind_short
 
 
 class SupervisorView(QWidget):
@@ -51,8 +51,8 @@ class SupervisorView(QWidget):
             tag = "ESCALATED" if r.escalated else ("waiting" if r.state == "new" else r.state)
             escalated += r.escalated
             conf = " · confirmed" if r.supervisor_confirmed_by else ""
-            it = QListWidgetItem(f"[{tag}] {format_age(r.ack_wait_s(now_ns))} · {KIND_SHORT.get(r.incident.kind)} "
-                                 f"{r.incident.rounds} rd · {r.location_words}{conf}")
+            it = QListWidgetItem(f"[{tag}] {format_age(r.ack_wait_s(now_ns))} · {kind_short(r.summary)} "
+                                 f"{r.summary.rounds} rd · {r.location_words}{conf}")
             it.setData(Qt.ItemDataRole.UserRole, r.incident_id)
             if r.escalated:
                 it.setForeground(QBrush(QColor("#ffffff")))
