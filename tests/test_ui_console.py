@@ -183,3 +183,22 @@ def test_an_alert_whose_incident_can_no_longer_be_read_says_so(qtbot):
     assert "can no longer be read" in ctl.window.status.currentMessage()
     ctl.queue.select(incs[1].id)                      # the others still work
     assert ctl.detail.readout.text()
+
+
+def test_sensor_audio_recorded_after_the_alert_replaces_the_stand_in(qtbot, tmp_path):
+    """Live clips are attached a few seconds after the alert, without a new engine
+    revision: the selected alert's stand-in gives way to the recorded audio on the next tick."""
+    import numpy as np
+    import soundfile as sf
+
+    ctl, clock = build_controller(qtbot, "disp1")
+    inc = feed(ctl, clock, 1)[0]
+    ctl.select_incident(inc.id)
+    assert ctl.waveform.clip.source == "synthetic stand-in"
+    wav = tmp_path / f"{inc.id}.PT-01.wav"
+    sf.write(str(wav), np.zeros(16000, dtype=np.float32), 16000)
+    store = ctl.dispatch.store
+    store.add_audio_clip(store.incident_id_for(inc.id), wav, actor="engine", sensor_id="PT-01",
+                         start_ns=inc.start_ns - 10**9)
+    ctl.on_tick()
+    assert ctl.waveform.clip.source == "sensor audio (PT-01)"

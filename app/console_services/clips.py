@@ -24,6 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
+STAND_IN = "synthetic stand-in"
+"""``Clip.source`` of a rendered stand-in (no sensor audio recorded yet)."""
+
 
 @dataclass(frozen=True)
 class Clip:
@@ -60,7 +63,7 @@ def synthetic_clip(incident: Incident, rate_hz: int = 16_000) -> Clip:
         if m > echo_at:
             echo[echo_at:] = 0.3 * np.exp(-tt[: m - echo_at] / 0.02) * rng.normal(0, 1, m - echo_at)
         x[i0:i0 + m] += (blast + echo).astype(np.float32)
-    return Clip(x, rate_hz, start_ns, tuple(markers), tuple(incident.shooter_of_shot), "synthetic stand-in")
+    return Clip(x, rate_hz, start_ns, tuple(markers), tuple(incident.shooter_of_shot), STAND_IN)
 
 
 def stored_clip(incident: Incident, store: Store) -> Clip | None:
@@ -111,14 +114,16 @@ def _manifest_markers(path: Path) -> tuple[float, ...] | None:
     return None
 
 
+def recorded_clip(incident: Incident, store: Store) -> Clip | None:
+    """``stored_clip``, with any failure logged as no clip: no audio must never stop the console."""
+    try:
+        return stored_clip(incident, store)
+    except Exception:  # noqa: BLE001
+        log.exception("stored audio of incident %s could not be loaded", incident.id)
+        return None
+
+
 def clip_for(incident: Incident, store: Store | None = None) -> Clip:
     """The clip the console shows: the recorded one when ``store`` has it, else a stand-in."""
-    if store is not None:
-        try:
-            clip = stored_clip(incident, store)
-        except Exception:  # noqa: BLE001 - no audio must never stop the console
-            log.exception("stored audio of incident %s could not be loaded", incident.id)
-            clip = None
-        if clip is not None:
-            return clip
-    return synthetic_clip(incident)
+    clip = recorded_clip(incident, store) if store is not None else None
+    return clip if clip is not None else synthetic_clip(incident)

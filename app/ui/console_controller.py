@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel
 
 from app.console_services.cad import prefill
-from app.console_services.clips import clip_for
+from app.console_services.clips import STAND_IN, clip_for, recorded_clip
 from app.console_services.console_dispatch import ConsoleDispatch
 from app.dispatch import Session, permissions_of
 from app.dispatch.users import SESSION_IDLE_LOCK_S
@@ -91,6 +91,7 @@ class ConsoleController(QObject):
         self.settings = settings
         self.selected_id: str | None = None
         self._loaded_clip: tuple[str, int] | None = None
+        self._clip_stand_in = False   # the loaded clip is a stand-in: look for recorded audio again
         self.latency_model_ms: list[float] = []
         self.latency_map_ms: list[float] = []
         self._emitted: dict[str, int] = {}
@@ -278,10 +279,21 @@ class ConsoleController(QObject):
         text = readout(rec.incident, location_words=rec.location_words, near_words=rec.near_words,
                        reported_ns=rec.reported_ns, now_ns=now)
         self.detail.set_record(rec, text, now)
+        if "play_audio" not in self.perms():
+            return
         key = (rec.incident_id, rec.incident.revision)
-        if key != self._loaded_clip and "play_audio" in self.perms():
+        if key != self._loaded_clip:
             self._loaded_clip = key
-            self.waveform.set_clip(clip_for(rec.incident, self.dispatch.store))
+            clip = clip_for(rec.incident, self.dispatch.store)
+        elif self._clip_stand_in and self.dispatch.store is not None:
+            # Live sensor audio is attached after the alert, without a new revision.
+            clip = recorded_clip(rec.incident, self.dispatch.store)
+            if clip is None:
+                return
+        else:
+            return
+        self._clip_stand_in = clip.source == STAND_IN
+        self.waveform.set_clip(clip)
 
     def selected_record(self):
         if self.selected_id is None:
