@@ -15,6 +15,7 @@ wanted (revisions are immutable, so the summary and its shots always agree).
 """
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -65,16 +66,10 @@ FROM incidents i JOIN incident_revisions r ON r.id = ({_SHOT_REVISION}) JOIN sho
 WHERE i.id {_IN_IDS}
 GROUP BY i.id
 """
-_NOTES: dict[str | None, tuple[str, ...]] = {None: ()}
-
-
+@functools.lru_cache(maxsize=4096)
 def _notes(text: str | None) -> tuple[str, ...]:
-    notes = _NOTES.get(text)
-    if notes is None:
-        notes = tuple(json.loads(text))
-        if len(_NOTES) < 4096:
-            _NOTES[text] = notes
-    return notes
+    """An engine revision's notes (JSON list; memoised like ``split_tags``)."""
+    return tuple(json.loads(text)) if text is not None else ()
 
 
 def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:

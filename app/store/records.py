@@ -1,6 +1,7 @@
 """Plain values read from (or handed to) the store.  Rows are frozen snapshots."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,18 +14,11 @@ INCIDENT_ROW_COLS = ("id", "uid", "source", "exercise", "kind", "tags", "start_n
                      "x_m", "y_m", "lat", "lon", "err95_m", "address", "status", "disposition", "legal_hold",
                      "current_revision", "created_ns", "updated_ns", "gunfire_p", "review_label")
 
-_TAGS: dict[str, tuple[str, ...]] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def split_tags(text: str) -> tuple[str, ...]:
     """``"full_auto,mobile_shooter"`` → ``("full_auto", "mobile_shooter")`` (memoised: a
     database holds a handful of distinct tag sets, read back 50,000 times)."""
-    tags = _TAGS.get(text)
-    if tags is None:
-        tags = tuple(t for t in text.split(",") if t)
-        if len(_TAGS) < 4096:
-            _TAGS[text] = tags
-    return tags
+    return tuple(t for t in text.split(",") if t)
 
 
 @dataclass(frozen=True, slots=True)
