@@ -16,11 +16,12 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.console_services.alert_record import STATE_WORDS, STATES, AlertRecord, search_text
 from app.console_services.readout import clock_time, format_age, kind_short, tag_words
+from app.qt.headered_table_model import HeaderedTableModel
 
 
 class Col(IntEnum):
@@ -64,7 +65,9 @@ _SORT_KEYS: dict[int, Callable[[AlertRecord], object]] = {
 }
 
 
-class AlertQueueModel(QAbstractTableModel):
+class AlertQueueModel(HeaderedTableModel):
+    headers = HEADERS
+
     def __init__(self, clock, ack_timeout_s: float = 60.0, parent=None) -> None:
         super().__init__(parent)
         self._clock = clock
@@ -78,16 +81,8 @@ class AlertQueueModel(QAbstractTableModel):
         self._bold.setBold(True)
 
     # ---- structure -------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._items)
 
     def record_at(self, row: int) -> AlertRecord:
         return self._items[len(self._items) - 1 - row]

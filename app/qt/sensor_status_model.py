@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from app.console_services.readout import clock_time, format_age
 from app.console_services.sensor_board import SEVERITY_ORDER, AlertRow, SensorBoard, SensorRow
+from app.qt.headered_table_model import HeaderedTableModel
 
 STATE_COLOURS = {"ok": "#66e08a", "degraded": "#ffcc00", "gps_lost": "#ffb347", "clock_untrusted": "#ff8c42",
                  "offline": "#ff5c5c", "unknown": "#8a93a0"}
@@ -42,7 +43,9 @@ class AlertCol(IntEnum):
 ALERT_HEADERS = ("Time", "Sensor", "Severity", "Alert")
 
 
-class SensorStatusModel(QAbstractTableModel):
+class SensorStatusModel(HeaderedTableModel):
+    headers = SENSOR_HEADERS
+
     #: (sensors with a problem, sensors not heard yet, all sensors) after every change
     counts_changed = Signal(int, int, int)
 
@@ -75,17 +78,8 @@ class SensorStatusModel(QAbstractTableModel):
             self.counts_changed.emit(*counts)
 
     # ---- Qt model API --------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(SENSOR_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(SENSOR_HEADERS):
-            return SENSOR_HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._ids)
 
     def row_at(self, r: int) -> SensorRow:
         return self.board.row(self._ids[r])
@@ -127,8 +121,10 @@ class SensorStatusModel(QAbstractTableModel):
         return ""
 
 
-class SensorAlertModel(QAbstractTableModel):
+class SensorAlertModel(HeaderedTableModel):
     """Operational alerts, newest first (the board keeps them)."""
+
+    headers = ALERT_HEADERS
 
     def __init__(self, board: SensorBoard, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,17 +142,8 @@ class SensorAlertModel(QAbstractTableModel):
         self._rows = rows
         self.endInsertRows()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(ALERT_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(ALERT_HEADERS):
-            return ALERT_HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
