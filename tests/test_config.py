@@ -103,6 +103,39 @@ def test_require_live_names_the_missing_key(tmp_path):
     cfg.require_live()
 
 
+@pytest.mark.parametrize(("body", "unset"), [
+    ("", ["gis.directory", "tls.cert", "tls.key"]),
+    ("[tls]\nenabled = false\n", ["gis.directory"]),
+    (f"[gis]\ndirectory = '{DEMOCITY}'\n[tls]\ncert = 'c.pem'\n", ["tls.key"]),
+    (f"[gis]\ndirectory = '{DEMOCITY}'\n[tls]\ncert = 'c.pem'\nkey = 'k.pem'\n", []),
+])
+def test_require_live_and_check_apply_the_same_rule_in_their_own_words(tmp_path, body, unset):
+    cfg = load_config(write(tmp_path, "version = 1\n" + body))
+    assert cfg.unset_for_live() == unset
+    if unset:
+        with pytest.raises(ConfigError) as err:
+            cfg.require_live()
+        assert err.value.key == unset[0]
+    else:
+        cfg.require_live()
+    words = {"gis.directory": "not set: the live console needs the agency's GIS layers",
+             "tls.cert": "not set while tls.enabled = true (a test pair: `tocsin feed selfsigned --out DIR`)"}
+    words["tls.key"] = words["tls.cert"]
+    findings = check_config(cfg)
+    assert [(f.key, f.message) for f in findings if f.message.startswith("not set")] == [(k, words[k]) for k in unset]
+
+
+def test_require_live_messages_say_what_to_do(tmp_path):
+    cfg = load_config(write(tmp_path, "version = 1\n"))
+    with pytest.raises(ConfigError, match=r"gis.directory: not set: name the directory holding the agency's GIS "
+                                          r"layers \(sensors.geojson, streets.geojson, addresses.geojson …\)$"):
+        cfg.require_live()
+    cfg = load_config(write(tmp_path, f"version = 1\n[gis]\ndirectory = '{DEMOCITY}'\n[tls]\ncert = 'c.pem'\n"))
+    with pytest.raises(ConfigError, match=r"tls.key: not set while tls.enabled = true \(make a pair for a first test "
+                                          r"with `tocsin feed selfsigned --out DIR`\)$"):
+        cfg.require_live()
+
+
 def test_migrations_run_in_order_and_a_gap_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(model, "CONFIG_VERSION", 3)
     monkeypatch.setattr(model, "MIGRATIONS", {

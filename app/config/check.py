@@ -64,7 +64,7 @@ def _gis(cfg: DeploymentConfig) -> tuple[Finding, set[str]]:
     from app.geo.site_dir import load_site_dir
     from app.store import StoreError
 
-    if cfg.gis_dir is None:
+    if "gis.directory" in cfg.unset_for_live():
         return Finding("gis.directory", "error", "not set: the live console needs the agency's GIS layers"), set()
     try:
         city = load_site_dir(cfg.gis_dir)
@@ -105,7 +105,7 @@ def _tls(cfg: DeploymentConfig) -> list[Finding]:
     if not cfg.tls_enabled:
         return [Finding("tls.enabled", "warning", "false: plain TCP on the loopback address (a local sensor gateway "
                                                    "only)")]
-    missing = [k for k, v in (("tls.cert", cfg.tls_cert), ("tls.key", cfg.tls_key)) if v is None]
+    missing = [k for k in cfg.unset_for_live() if k.startswith("tls.")]
     if missing:
         return [Finding(k, "error", "not set while tls.enabled = true (a test pair: `tocsin feed selfsigned --out "
                                     "DIR`)") for k in missing]

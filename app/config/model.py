@@ -95,15 +95,30 @@ class DeploymentConfig:
         }
         return [(k, v, self.sources.get(k, "default")) for k, v in vals.items()]
 
+    def unset_for_live(self) -> list[str]:
+        """The keys a live console cannot do without that are not set, in this order:
+        gis.directory, then tls.cert and tls.key while tls.enabled.  The one rule behind
+        ``require_live`` and ``tocsin config check``."""
+        needed = {"gis.directory": self.gis_dir}
+        if self.tls_enabled:
+            needed |= {"tls.cert": self.tls_cert, "tls.key": self.tls_key}
+        return [key for key, value in needed.items() if value is None]
+
     def require_live(self) -> None:
         """Raise ConfigError for the first value a live console cannot do without."""
-        if self.gis_dir is None:
-            raise ConfigError("gis.directory", "not set: name the directory holding the agency's GIS layers "
-                              "(sensors.geojson, streets.geojson, addresses.geojson …)", path=self.path)
-        if self.tls_enabled and (self.tls_cert is None or self.tls_key is None):
-            key = "tls.cert" if self.tls_cert is None else "tls.key"
-            raise ConfigError(key, "not set while tls.enabled = true (make a pair for a first test with "
-                              "`tocsin feed selfsigned --out DIR`)", path=self.path)
+        unset = self.unset_for_live()
+        if unset:
+            raise ConfigError(unset[0], _UNSET_FOR_LIVE[unset[0]], path=self.path)
+
+
+#: what ``require_live`` says about each key of ``unset_for_live``
+_UNSET_TLS = "not set while tls.enabled = true (make a pair for a first test with `tocsin feed selfsigned --out DIR`)"
+_UNSET_FOR_LIVE = {
+    "gis.directory": "not set: name the directory holding the agency's GIS layers (sensors.geojson, streets.geojson, "
+                     "addresses.geojson …)",
+    "tls.cert": _UNSET_TLS,
+    "tls.key": _UNSET_TLS,
+}
 
 
 # ------------------------------------------------------------------ schema
