@@ -2,6 +2,9 @@
 (SHA-256 recorded) → the console plays the real clip, not the stand-in."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -62,6 +65,22 @@ def test_live_incident_gets_its_clip_recorded_with_sha256(delivered, tmp_path):
     span_s = (inc.end_ns - inc.start_ns) / 1e9
     assert span_s + 1.0 <= c["duration_s"] <= span_s + 2.0 + 1.5
     assert rec.attach(store) == 0                      # written once: nothing more to do
+
+
+def test_recorder_registers_the_digest_the_writer_computed_without_reading_the_file_again(
+        delivered, tmp_path, monkeypatch):
+    feed, events = delivered
+    store, rec, incidents = _run(feed, events, tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr("app.store.store.sha256_file", lambda p: pytest.fail(f"the store hashed {p} again"))
+        assert rec.attach(store) >= 1
+    inc = max(incidents, key=lambda i: i.rounds)
+    iid = store.incident_id_for(inc.id)
+    manifest = json.loads((tmp_path / "clips" / f"{inc.id}.clips.json").read_text())
+    written = {c["file"]: c["sha256"] for c in manifest["clips"]}
+    stored = {Path(c["path"]).name: c["sha256"] for c in store.audio_clips(iid)}
+    assert stored == written
+    assert all(ok for _, ok in store.verify_audio(iid))       # and they are the files' digests
 
 
 def test_console_plays_the_recorded_clip_with_markers(delivered, tmp_path):

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from app.audio.clips import sha256_file
 from app.store import IncidentQuery, NotFoundError, SchemaError, Store, ValidationError
 from app.store.samples import FRAME, T0_NS, sample_incident
 from app.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -238,6 +239,31 @@ def test_audio_clip_hash_recorded_and_checked(store, tmp_path):
     assert store.verify_audio(iid) == [(str(clip), False)]
     with pytest.raises(NotFoundError):
         store.add_audio_clip(999, clip, actor="engine")
+
+
+def test_audio_clip_registered_with_the_writers_digest_is_not_read_again(store, tmp_path, monkeypatch):
+    iid = store.record_incident(sample_incident("E1"), FRAME).incident_id
+    clip = tmp_path / "clip.flac"
+    clip.write_bytes(b"fLaC fake audio")
+    known = sha256_file(clip)
+    with monkeypatch.context() as m:
+        m.setattr("app.store.store.sha256_file", lambda p: pytest.fail(f"{p} hashed again"))
+        assert store.add_audio_clip(iid, clip, actor="engine", sha256=known) == known
+    assert store.audio_clips(iid)[0]["sha256"] == known
+    assert store.audit_entries(entity="incident")[-1]["details"]["sha256"] == known
+    assert store.verify_audio(iid) == [(str(clip), True)]
+    # without a digest the file is hashed, as before
+    assert store.add_audio_clip(iid, clip, actor="engine") == known
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "A" * 64, "g" * 64, "0" * 63])
+def test_audio_clip_digest_that_is_not_a_sha256_is_refused(store, tmp_path, bad):
+    iid = store.record_incident(sample_incident("E1"), FRAME).incident_id
+    clip = tmp_path / "clip.flac"
+    clip.write_bytes(b"fLaC fake audio")
+    with pytest.raises(ValidationError, match="sha256 must be 64 lowercase hex digits"):
+        store.add_audio_clip(iid, clip, actor="engine", sha256=bad)
+    assert store.audio_clips(iid) == []
 
 
 def test_backup_is_a_consistent_copy(store, tmp_path):

@@ -10,8 +10,8 @@ polls the feed (it writes through that thread's store connection):
 * ``attach(store)`` — for every noted incident already in the store, and whose shots'
   arrivals at some of its sensors are covered by buffered audio — writes the incident's
   clip (best sensors, 1 s before the first arrival to 1 s after the last, FLAC) with
-  ``write_incident_clips`` and registers each file with ``Store.add_audio_clip`` (its
-  SHA-256 recorded).  A clip is written once; when a later revision adds rounds outside
+  ``write_incident_clips`` and registers each file with ``Store.add_audio_clip`` (the
+  SHA-256 the writer computed is recorded; the file is not read again).  A clip is written once; when a later revision adds rounds outside
   what was written, a new set is written under a revision-suffixed name — a file whose
   hash is on record is never overwritten.
 
@@ -167,7 +167,7 @@ class LiveClipRecorder:
                     fmt=self.fmt)
                 for c in clips:
                     store.add_audio_clip(store_id, c.path, actor=self.actor, sensor_id=c.sensor, start_ns=c.start_ns,
-                                         duration_s=c.duration_s)
+                                         duration_s=c.duration_s, sha256=c.sha256)
             except (OSError, ValueError, StoreError) as exc:
                 log.error("clips of incident %s not written: %s", uid, exc)
                 del self._pending[uid]

@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
+from app.audio.clips import sha256_file
 from app.store import audit
 from app.store.clock import Clock, SystemClock
 from app.store.errors import NotFoundError, SchemaError, ValidationError
@@ -40,6 +41,9 @@ def default_db_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("tocsin", appauthor=False)) / "tocsin.sqlite3"
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class Store(IncidentRecords, IncidentReads):
@@ -305,12 +309,20 @@ class Store(IncidentRecords, IncidentReads):
 
     # ------------------------------------------------------------------ audio
     def add_audio_clip(self, incident_id: int, path: str | Path, *, actor: str, sensor_id: str | None = None,
-                       start_ns: int | None = None, duration_s: float | None = None) -> str:
-        """Register an audio clip file for an incident; its SHA-256 is computed now and stored."""
+                       start_ns: int | None = None, duration_s: float | None = None,
+                       sha256: str | None = None) -> str:
+        """Register an audio clip file for an incident with its SHA-256: ``sha256`` when the
+        caller has just hashed the file it wrote (``write_incident_clips`` does), else the
+        file is hashed now.  Returns the digest stored."""
         p = Path(path)
         if not p.is_file():
             raise ValidationError(f"audio clip {p} does not exist")
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        if sha256 is None:
+            digest = sha256_file(p)
+        elif _SHA256_HEX.fullmatch(sha256):
+            digest = sha256
+        else:
+            raise ValidationError(f"audio clip {p}: sha256 must be 64 lowercase hex digits, got {sha256!r}")
         with self.transaction() as conn:
             self._require_incident(conn, incident_id)
             conn.execute("INSERT INTO audio_clips (incident_id, sensor_id, path, sha256, start_ns, duration_s, added_ns) "
@@ -331,5 +343,5 @@ class Store(IncidentRecords, IncidentReads):
         out = []
         for r in self.audio_clips(incident_id):
             p = Path(r["path"])
-            out.append((r["path"], p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == r["sha256"]))
+            out.append((r["path"], p.is_file() and sha256_file(p) == r["sha256"]))
         return out
