@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from app.audio.clips import sha256_file
-from app.store import IncidentQuery, NotFoundError, SchemaError, Store, ValidationError
+from app.store import IncidentQuery, NotFoundError, ReadOnlySnapshotError, SchemaError, Store, ValidationError
 from app.store.samples import FRAME, T0_NS, sample_incident
 from app.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from localization.types import Pulse, Sensor
@@ -288,3 +288,32 @@ def test_stray_write_outside_transaction_is_not_silently_committed(store):
     assert store.get_meta("stray") is None
     store.record_incident(sample_incident("E1"), FRAME)                        # the store recovers
     assert store.count_incidents() == 1
+
+
+def test_a_write_inside_a_read_snapshot_is_refused_clearly_and_the_snapshot_survives(store, tmp_path):
+    store.record_incident(sample_incident("E1"), FRAME)
+    other = Store.open(tmp_path / "t.sqlite3")
+    try:
+        with store.read_snapshot() as conn:
+            assert store.count_incidents() == 1
+            other.record_incident(sample_incident("E2"), FRAME)           # another connection writes
+            with pytest.raises(ReadOnlySnapshotError, match="snapshot is read-only"):
+                store.set_meta("k", "v", actor="admin")                   # through the store's services
+            with pytest.raises(ReadOnlySnapshotError, match="snapshot is read-only"):
+                with store.read_snapshot():                               # a nested snapshot is the same one
+                    store.record_incident(sample_incident("E3"), FRAME)
+            assert store.count_incidents() == 1                           # still the snapshot's state
+        assert store.count_incidents() == 2 and store.get_meta("k") is None
+        with pytest.raises(ReadOnlySnapshotError, match="snapshot is read-only") as raised:
+            with store.read_snapshot() as conn:                           # straight on the connection
+                conn.execute("INSERT INTO meta (key, value) VALUES ('raw', 'x')")
+        assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+        assert store.get_meta("raw") is None
+        store.set_meta("k", "v", actor="admin")                           # after the snapshot: writes work
+        assert store.get_meta("k") == "v" and not store.conn.in_transaction
+        with store.transaction():                                         # a snapshot inside a write joins it
+            with store.read_snapshot():
+                store.set_meta("k", "w", actor="admin")
+        assert store.get_meta("k") == "w"
+    finally:
+        other.close_all()

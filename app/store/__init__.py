@@ -2,7 +2,14 @@
 revisions, workflow records and a hash-chained audit log.  No Qt."""
 from app.store.audit import AuditReport
 from app.store.clock import Clock, ManualClock, SystemClock
-from app.store.errors import NotFoundError, PermissionDenied, SchemaError, StoreError, ValidationError
+from app.store.errors import (
+    NotFoundError,
+    PermissionDenied,
+    ReadOnlySnapshotError,
+    SchemaError,
+    StoreError,
+    ValidationError,
+)
 from app.store.records import (
     ImportedIncident,
     IncidentDetail,
@@ -18,7 +25,7 @@ from app.store.store import Store, default_db_path
 
 __all__ = [
     "AuditReport", "Clock", "DISPOSITIONS", "ImportedIncident", "IncidentDetail", "IncidentQuery", "IncidentRow",
-    "IncidentSummary", "ManualClock", "NotFoundError", "PermissionDenied", "ROLES", "RecordResult", "Revision",
-    "SCHEMA_VERSION", "STATUSES", "SchemaError", "SensorRecord", "Store", "StoreError", "SystemClock",
-    "ValidationError", "default_db_path",
+    "IncidentSummary", "ManualClock", "NotFoundError", "PermissionDenied", "ROLES", "ReadOnlySnapshotError",
+    "RecordResult", "Revision", "SCHEMA_VERSION", "STATUSES", "SchemaError", "SensorRecord", "Store", "StoreError",
+    "SystemClock", "ValidationError", "default_db_path",
 ]

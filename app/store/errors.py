@@ -24,3 +24,7 @@ class PermissionDenied(StoreError, PermissionError):
 
 class SchemaError(StoreError):
     """The database file is newer than this program, or not a Tocsin database."""
+
+
+class ReadOnlySnapshotError(StoreError):
+    """A write attempted inside ``Store.read_snapshot()``, which only reads."""

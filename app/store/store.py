@@ -24,7 +24,7 @@ import sqlite_utils
 from app.audio.clips import sha256_file
 from app.store import audit
 from app.store.clock import Clock, SystemClock
-from app.store.errors import NotFoundError, SchemaError, ValidationError
+from app.store.errors import NotFoundError, ReadOnlySnapshotError, SchemaError, ValidationError
 from app.store.incident_reads import IncidentReads
 from app.store.incidents import IncidentRecords
 from app.store.records import SensorRecord
@@ -44,6 +44,8 @@ def default_db_path() -> Path:
 
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_SNAPSHOT_READ_ONLY = ("the store is reading a snapshot (Store.read_snapshot) on this thread, and a snapshot is "
+                       "read-only: write after the snapshot has ended")
 
 
 class Store(IncidentRecords, IncidentReads):
@@ -132,6 +134,8 @@ class Store(IncidentRecords, IncidentReads):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; nested calls join the outer one."""
+        if getattr(self._local, "snapshot", False):
+            raise ReadOnlySnapshotError(_SNAPSHOT_READ_ONLY)
         conn = self.conn
         depth = getattr(self._local, "depth", 0)
         if depth:
@@ -164,15 +168,27 @@ class Store(IncidentRecords, IncidentReads):
     def read_snapshot(self) -> Iterator[sqlite3.Connection]:
         """Several reads that must see one state of the database: a deferred read transaction
         on this thread's connection (WAL: other connections keep writing meanwhile).  Inside
-        a write transaction, or another snapshot, the reads simply join it."""
+        a write transaction, or another snapshot, the reads simply join it.
+
+        A snapshot only reads: while it is open, a write on this thread — through
+        ``transaction()`` or straight on the connection — raises ``ReadOnlySnapshotError``
+        and leaves the snapshot as it was."""
         conn = self.conn
         if conn.in_transaction:
             yield conn
             return
         conn.execute("BEGIN DEFERRED")
+        conn.execute("PRAGMA query_only = ON")      # SQLite itself refuses writes on the connection
+        self._local.snapshot = True
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if "readonly database" in str(exc):
+                raise ReadOnlySnapshotError(f"{_SNAPSHOT_READ_ONLY} (SQLite: {exc})") from exc
+            raise
         finally:
+            self._local.snapshot = False
+            conn.execute("PRAGMA query_only = OFF")
             if conn.in_transaction:
                 conn.execute("COMMIT")
 
