@@ -33,7 +33,7 @@ import numpy as np
 
 from localization.audibility import HearingModel
 from localization.site import SiteConditions
-from localization.solver import Fit, closed_form, ray_times, refine, travel_times
+from localization.solver import Fit, closed_form, deletion_rss, ray_times, refine, travel_times
 
 NEW, USED, TRIED = 0, 1, 2
 
@@ -787,18 +787,14 @@ class Associator:
             # (Only once the site's scale is learnt: "tightly" means nothing before.)
             if not may_drop or n_ok <= p.min_sensors or len(self._sigmas) < p.sigma_min_shots:
                 return None
-            idx = np.flatnonzero(keep)
-            best = None
-            for j in idx:
-                k = idx[idx != j]
-                f = refine(S[k], t[k], x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=fit.wind_mps,
-                           dc_prior_mps=fit.dc_mps, estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
-                if np.isfinite(f.sigma_s) and (best is None or f.sigma_s < best[1].sigma_s):
-                    best = (k, f)
+            # The stray pulse is the one whose removal leaves the tightest fit: ranked
+            # from the hat matrix, then that one refit.
+            k = np.delete(np.flatnonzero(keep), int(np.argmin(deletion_rss(S, t, fit, p.c_mps, z_src))))
+            f = refine(S[k], t[k], x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=fit.wind_mps,
+                       dc_prior_mps=fit.dc_mps, estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
             # What remains is judged like a small set: it must fit tightly.
-            if best is None or best[1].sigma_s > p.small_set_sigma_ratio * self._typical_sigma():
+            if not f.sigma_s <= p.small_set_sigma_ratio * self._typical_sigma():
                 return None
-            k, f = best
             return self._make_shot(rows[k], sensors[k], S[k], t[k], f, ts, z_src, may_drop=False)
         if n_ok < p.min_sensors and not _unique_three(S[keep], t[keep], p.c_mps, z_src, p.max_range_m):
             return None
