@@ -163,6 +163,30 @@ def test_the_demo_city_directory_loads_as_an_agency_gis_directory():
     assert len(city.layers().addr_x) > 1000
 
 
+def test_a_loaded_gis_directory_is_parsed_once_and_passed_along_as_it_is(monkeypatch):
+    from app.geo.layers import GisLayers
+
+    city = load_site_dir(DEMOCITY)
+    assert load_site_dir(city) is city
+    calls = []
+    from_geojson = GisLayers.from_geojson.__func__
+    monkeypatch.setattr(GisLayers, "from_geojson",
+                        classmethod(lambda cls, frame, **files: calls.append(files) or from_geojson(cls, frame, **files)))
+    assert city.layers() is city.layers() and len(calls) == 1
+    assert load_site_dir(DEMOCITY).layers() is not city.layers() and len(calls) == 2   # a new load reads the files
+
+
+def test_check_hands_over_the_gis_directory_it_loaded(tmp_path):
+    from app.config import check_and_load_gis
+
+    findings, city = check_and_load_gis(load_config(write(tmp_path, f"version = 1\n[gis]\ndirectory = '{DEMOCITY}'\n")))
+    assert city is not None and city.directory == DEMOCITY and city.name == "Port Tocsin"
+    gis = next(f for f in findings if f.key == "gis.directory")
+    assert gis.level == "ok" and f"{len(city.layers().addr_x)} addresses" in gis.message
+    findings, city = check_and_load_gis(load_config(write(tmp_path, "version = 1\n[gis]\ndirectory = 'nogis'\n")))
+    assert city is None and next(f for f in findings if f.key == "gis.directory").level == "error"
+
+
 def _gis_copy(tmp_path, *, drop=(), sensors=None):
     d = tmp_path / "gis"
     d.mkdir()

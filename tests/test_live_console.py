@@ -57,8 +57,8 @@ def test_live_console_locates_an_emulated_gunshot_over_tls(qtbot, deployment):
     from app.cli.live_console import load_checked_config, open_live_console, password_session
     from app.store import IncidentQuery
 
-    cfg = load_checked_config(str(deployment["config"]))
-    live = open_live_console(cfg, password_session("boss"), with_map=False, use_audio=False)
+    cfg, gis = load_checked_config(str(deployment["config"]))
+    live = open_live_console(cfg, password_session("boss"), gis=gis, with_map=False, use_audio=False)
     ctl = live.ctl
     qtbot.addWidget(ctl.window)
     assert not ctl.window.banner.isVisibleTo(ctl.window) and "TRAINING" not in ctl.window.windowTitle()
@@ -105,3 +105,38 @@ def test_console_live_refuses_an_unready_configuration(deployment, capsys):
     assert "not ready for a live console" in err and "sensors.keys_file" in err and "Traceback" not in err
     assert main(["console", "--config", str(cfg)]) == 2
     assert "--config goes with --live" in capsys.readouterr().err
+
+
+def test_live_console_start_up_parses_the_gis_directory_once(qtbot, deployment, monkeypatch):
+    """The configuration check loads the GIS directory and parses its layers; the console's
+    site (sensors, address locator) is built from that same parse, not a second one."""
+    from app.cli.live_console import load_checked_config, open_live_console, password_session
+    from app.geo import site_dir
+    from app.geo.layers import GisLayers
+
+    parsed: list[str] = []
+    from_geojson = GisLayers.from_geojson.__func__
+    features = site_dir._features
+
+    def counting_from_geojson(cls, frame, **files):
+        parsed.append(f"layers from {files['addresses']}")
+        return from_geojson(cls, frame, **files)
+
+    def counting_features(path):
+        parsed.append(f"sites from {path}")
+        return features(path)
+
+    monkeypatch.setattr(GisLayers, "from_geojson", classmethod(counting_from_geojson))
+    monkeypatch.setattr(site_dir, "_features", counting_features)
+    cfg, gis = load_checked_config(str(deployment["config"]))
+    live = open_live_console(cfg, password_session("boss"), gis=gis, with_map=False, use_audio=False)
+    qtbot.addWidget(live.ctl.window)
+    try:
+        assert sorted(parsed) == sorted([f"layers from {DEMOCITY / 'addresses.geojson'}",
+                                         f"sites from {DEMOCITY / 'sensors.geojson'}",
+                                         f"sites from {DEMOCITY / 'coverage.geojson'}"])
+        site = live.ctl.site
+        assert site.locator.layers is gis.layers() and site.sensors == list(gis.sensors)
+        assert site.coverage_lonlat == list(gis.coverage_lonlat) and len(site.locator.layers.addr_x) > 1000
+    finally:
+        live.close()

@@ -29,26 +29,30 @@ class LiveConsole:
 
 
 def load_checked_config(config_path: str | None):
-    """The configuration, refusing one that ``tocsin config check`` would fail."""
-    from app.config import ConfigError, check_config, load_config
+    """(the configuration, its GIS directory as the check loaded it), refusing a
+    configuration that ``tocsin config check`` would fail."""
+    from app.config import ConfigError, check_and_load_gis, load_config
 
     try:
         cfg = load_config(config_path, missing_ok=False)
         cfg.require_live()
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    errors = [f for f in check_config(cfg) if f.level == "error"]
+    findings, gis = check_and_load_gis(cfg)
+    errors = [f for f in findings if f.level == "error"]
     if errors:
         raise CliError("the configuration is not ready for a live console: "
                        + "; ".join(f"{f.key}: {f.message}" for f in errors)
                        + f" (run `tocsin config check --config {cfg.path}`)")
-    return cfg
+    return cfg, gis
 
 
-def open_live_console(cfg, session_for, *, with_map: bool = True, settings=None, use_audio: bool | None = None,
-                      history: int = 500) -> LiveConsole:
+def open_live_console(cfg, session_for, *, gis=None, with_map: bool = True, settings=None,
+                      use_audio: bool | None = None, history: int = 500) -> LiveConsole:
     """Build (not show) the live console.  ``session_for(users)`` signs a user in and
-    returns the session (a dialog or a non-interactive password); None cancels."""
+    returns the session (a dialog or a non-interactive password); None cancels.  ``gis``:
+    the GIS directory ``load_checked_config`` loaded, so its layers are not parsed again
+    (without it they are read from ``cfg.gis_dir``)."""
     from app.console_services.console_dispatch import ConsoleDispatch
     from app.console_services.site import agency_site
     from app.dispatch.agency import load_agency
@@ -58,7 +62,7 @@ def open_live_console(cfg, session_for, *, with_map: bool = True, settings=None,
 
     try:
         agency = load_agency(cfg.agency_profile)
-        site = agency_site(cfg.gis_dir, agency)
+        site = agency_site(cfg.gis_dir if gis is None else gis, agency)
         store = Store.open(cfg.database, create=False)
     except StoreError as exc:
         raise CliError(str(exc)) from None
@@ -105,7 +109,7 @@ def run_live_console(config_path: str | None, *, screenshot: str | None, after_s
                      size: str) -> int:
     from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window
 
-    cfg = load_checked_config(config_path)
+    cfg, gis = load_checked_config(config_path)
     if screenshot is None:
         ok, why = display_available()
         if not ok:
@@ -117,7 +121,8 @@ def run_live_console(config_path: str | None, *, screenshot: str | None, after_s
 
     app = qt_application()
     settings = None if screenshot else QSettings("Tocsin", "console")
-    live = open_live_console(cfg, password_session(user_id) if user_id else dialog_session, settings=settings)
+    live = open_live_console(cfg, password_session(user_id) if user_id else dialog_session, gis=gis,
+                             settings=settings)
     if live is None:
         return 1
     ctl = live.ctl

@@ -9,9 +9,12 @@ import os
 import sqlite3
 import stat
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from app.config.model import DeploymentConfig
+
+if TYPE_CHECKING:
+    from app.geo.site_dir import SiteDir
 
 Level = Literal["ok", "warning", "error"]
 
@@ -24,6 +27,13 @@ class Finding:
 
 
 def check_config(cfg: DeploymentConfig) -> list[Finding]:
+    return check_and_load_gis(cfg)[0]
+
+
+def check_and_load_gis(cfg: DeploymentConfig) -> tuple[list[Finding], SiteDir | None]:
+    """``check_config``'s findings and the GIS directory the check loaded, its layers parsed
+    (None when it did not load): the live console builds its site from this one instead of
+    reading the layers again."""
     out: list[Finding] = []
     if not cfg.exists:
         out.append(Finding("file", "error", f"no configuration file at {cfg.path} ({cfg.path_source}); "
@@ -31,9 +41,9 @@ def check_config(cfg: DeploymentConfig) -> list[Finding]:
     else:
         out.append(Finding("file", "ok", f"{cfg.path} (version {cfg.version})"))
     out.append(_agency(cfg))
-    gis, sensor_ids = _gis(cfg)
+    gis, city = _gis(cfg)
     out.append(gis)
-    out += _keys(cfg, sensor_ids)
+    out += _keys(cfg, {s.id for s in city.sensors} if city is not None else set())
     out += _tls(cfg)
     out.append(Finding("feed.listen", "ok" if cfg.loopback else "warning",
                        f"{cfg.listen}" + ("" if cfg.loopback else " — reachable from the network: make sure only the "
@@ -41,7 +51,7 @@ def check_config(cfg: DeploymentConfig) -> list[Finding]:
     out.append(_database(cfg))
     out.append(_writable_dir("feed.journal", cfg.journal))
     out.append(Finding("site.temperature_c", "ok", f"{cfg.temperature_c:g} °C ({cfg.temperature_source})"))
-    return out
+    return out, city
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -60,21 +70,20 @@ def _agency(cfg: DeploymentConfig) -> Finding:
                                            f"{a.ack_timeout_s:g} s")
 
 
-def _gis(cfg: DeploymentConfig) -> tuple[Finding, set[str]]:
+def _gis(cfg: DeploymentConfig) -> tuple[Finding, SiteDir | None]:
     from app.geo.site_dir import load_site_dir
     from app.store import StoreError
 
     if "gis.directory" in cfg.unset_for_live():
-        return Finding("gis.directory", "error", "not set: the live console needs the agency's GIS layers"), set()
+        return Finding("gis.directory", "error", "not set: the live console needs the agency's GIS layers"), None
     try:
         city = load_site_dir(cfg.gis_dir)
         layers = city.layers()
     except (StoreError, OSError, KeyError, ValueError) as exc:
-        return Finding("gis.directory", "error", str(exc)), set()
+        return Finding("gis.directory", "error", str(exc)), None
     return Finding("gis.directory", "ok", f"{cfg.gis_dir}: {city.name}, {len(city.sensors)} sensors, "
                                           f"{len(layers.addr_x)} addresses, {len(layers.streets)} street lines"
-                                          + ("" if city.coverage_lonlat else ", no coverage polygon")), \
-        {s.id for s in city.sensors}
+                                          + ("" if city.coverage_lonlat else ", no coverage polygon")), city
 
 
 def _keys(cfg: DeploymentConfig, sensor_ids: set[str]) -> list[Finding]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +34,24 @@ DEFAULT_SENSOR_Z_M = 6.0
 
 
 class SiteDir(DemoCity):
-    """A loaded GIS directory; the optional layers may be absent."""
+    """A loaded GIS directory; the optional layers may be absent.  The layers are parsed
+    once, when first asked for, and every later ``layers()`` returns the same ones."""
 
-    def layers(self) -> GisLayers:
+    @cached_property
+    def _layers(self) -> GisLayers:
         opt = {n: self.path(n) if self.path(n).is_file() else None for n in ("parcels", "landmarks")}
         return GisLayers.from_geojson(self.frame, addresses=self.path("addresses"), streets=self.path("streets"), **opt)
 
+    def layers(self) -> GisLayers:
+        return self._layers
 
-def load_site_dir(directory: str | Path) -> SiteDir:
-    """The site in ``directory`` (same shape as the demo city: name, frame, sensors, coverage)."""
+
+def load_site_dir(directory: str | Path | SiteDir) -> SiteDir:
+    """The site in ``directory`` (same shape as the demo city: name, frame, sensors, coverage).
+    A ``SiteDir`` already loaded is returned as it is, so a caller that checked the directory
+    passes the loaded one along instead of having it read again."""
+    if isinstance(directory, SiteDir):
+        return directory
     d = Path(directory)
     if not d.is_dir():
         raise ValidationError(f"GIS directory {d} does not exist")
