@@ -367,25 +367,31 @@ class Associator:
         waiting = False
         free = np.ones(len(lag), dtype=bool)
         min_gap = p.min_round_gap_s
+        # Per candidate: is its emission time clear of the rounds already taken here, and
+        # the earliest arrival among its pulses (a candidate none of whose pulses is
+        # ready yet is waiting, whichever of them it would pick).
+        clear = np.ones(len(lag), dtype=bool)
+        for t_taken in taken:
+            clear &= np.abs(lag - t_taken) >= min_gap
+        t_rows = buf.t[rows]
+        earliest = np.where(near, t_rows[None, :], np.inf).min(axis=1)
         for i in np.argsort(-support, kind="stable"):
             if support[i] < 3:
                 break
-            if not (free[i] and enough[i]):
+            if not (free[i] and enough[i] and clear[i]):
+                continue
+            if earliest[i] > ready_t:
+                waiting = True  # none of its pulses may be complete yet
                 continue
             c0 = lag[i]
-            if len(taken) and np.min(np.abs(taken - c0)) < min_gap:
-                continue
-            cand = near[i] & free
             # One pulse per sensor: the nearest the common emission time.
-            idx = np.flatnonzero(cand)
-            best: dict[int, int] = {}
-            for j in idx[np.argsort(np.abs(lag[idx] - c0))]:
-                best.setdefault(int(sens[j]), int(j))
-            if len(best) < 3:
+            idx = np.flatnonzero(near[i] & free)
+            idx = idx[np.argsort(np.abs(lag[idx] - c0), kind="stable")]
+            _, first = np.unique(sens[idx], return_index=True)
+            if len(first) < 3:
                 continue
-            pick = np.array(list(best.values()))
-            sel = rows[pick]
-            ts = float(buf.t[sel].min())
+            sel = rows[idx[first]]
+            ts = float(t_rows[idx[first]].min())
             if ts > ready_t:
                 waiting = True  # some of its pulses may not have arrived yet
                 continue
@@ -413,6 +419,7 @@ class Associator:
             used = np.isin(rows, round_shot.pulse_rows)
             free &= ~used
             taken = np.append(taken, g.t0_s)
+            clear &= np.abs(lag - g.t0_s) >= min_gap
             # Mark now so that later candidates here do not reuse the pulses.
             buf.state[round_shot.pulse_rows] = USED
             out.append(round_shot)
