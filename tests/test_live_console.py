@@ -140,3 +140,26 @@ def test_live_console_start_up_parses_the_gis_directory_once(qtbot, deployment, 
         assert site.coverage_lonlat == list(gis.coverage_lonlat) and len(site.locator.layers.addr_x) > 1000
     finally:
         live.close()
+
+
+def test_live_sign_in_needs_the_password_or_the_dialog_and_a_cancel_opens_nothing(qapp, deployment, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from app.cli import CliError
+    from app.cli.live_console import dialog_session, load_checked_config, open_live_console, password_session
+    from app.store import Store
+    from app.ui.login_dialog import LoginDialog
+
+    cfg, gis = load_checked_config(str(deployment["config"]))
+    closed = []
+    close_all = Store.close_all
+    monkeypatch.setattr(Store, "close_all", lambda self: closed.append(self.path) or close_all(self))
+    monkeypatch.setattr(LoginDialog, "exec", lambda dlg: QDialog.DialogCode.Rejected)
+    assert open_live_console(cfg, dialog_session, gis=gis, with_map=False, use_audio=False) is None
+    assert closed == [cfg.database]
+    monkeypatch.setenv("TOCSIN_PASSWORD", "not the password")
+    with pytest.raises(CliError, match=r"^cannot sign in as 'boss': "):
+        open_live_console(cfg, password_session("boss"), gis=gis, with_map=False, use_audio=False)
+    monkeypatch.delenv("TOCSIN_PASSWORD")
+    with pytest.raises(CliError, match=r"--user boss needs the password in \$TOCSIN_PASSWORD"):
+        open_live_console(cfg, password_session("boss"), gis=gis, with_map=False, use_audio=False)

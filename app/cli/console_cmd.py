@@ -11,8 +11,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from app.cli import CliError
+
+#: how many of the newest alerts the map shows at start-up
+MAP_HISTORY = 150
 
 
 def register(sub) -> None:
@@ -106,6 +110,35 @@ def qt_application():
     return app
 
 
+def sign_in(users, user_id: str | None, password: Callable[[], str] | None = None, *, hint: str = "",
+            training: bool = False):
+    """The session a console opens with: ``user_id`` signed in with ``password()`` (a refused
+    sign-in is a CliError), or with no ``user_id`` whoever signs in in the sign-in dialog
+    (``hint`` under its fields) — None when the dialog is cancelled."""
+    from app.store import StoreError
+
+    if user_id is None:
+        from PySide6.QtWidgets import QDialog
+
+        from app.ui.login_dialog import LoginDialog
+
+        dlg = LoginDialog(users, hint=hint)
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
+            return None
+        return dlg.session
+    try:
+        return users.login(user_id, password())
+    except StoreError as exc:
+        raise CliError(f"cannot sign in as {'training user ' if training else ''}{user_id!r}: {exc}") from None
+
+
+def load_history(ctl, dispatch, limit: int) -> None:
+    """Start-up history: the newest ``limit`` stored alerts into the queue (one bulk read) and
+    the newest ``MAP_HISTORY`` alerts the console holds onto the map."""
+    ctl.model.load(dispatch.load_recent(limit))
+    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-MAP_HISTORY:])
+
+
 def run_window(app, ctl, *, settings, size: str, t_start: float, screenshot: str | None, after_s: float,
                label: str = "console", select_newest: bool = True) -> int:
     """Show the console window (saved layout, or the default sizes), start its worker and
@@ -149,15 +182,13 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QDialog
 
     from app.console_services.console_dispatch import ConsoleDispatch
     from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users, seed_history, training_db_path
-    from app.store import StoreError, Store
+    from app.store import Store
     from app.console_services.site import demo_site
     from app.ui.console_controller import ConsoleController
     from app.ui.live_source import demo_source_factory
-    from app.ui.login_dialog import LoginDialog
 
     app = qt_application()
     # Training runs on its own new database file, never the real records.
@@ -169,24 +200,17 @@ def _run_console(*, training: bool, screenshot: str | None, after_s: float, user
     print(f"console: training database {db_path}", file=sys.stderr)
     if screenshot is not None and user_id is None:
         user_id = "sup1"
-    if user_id is not None:
-        try:
-            session = dispatch.users.login(user_id, DEMO_PASSWORD)
-        except StoreError as exc:
-            raise CliError(f"cannot sign in as training user {user_id!r}: {exc}") from exc
-    else:
-        dlg = LoginDialog(dispatch.users, hint=HINT)
-        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
-            return 1
-        session = dlg.session
+    session = sign_in(dispatch.users, user_id, lambda: DEMO_PASSWORD, hint=HINT, training=True)
+    if session is None:
+        store.close_all()
+        return 1
     seed_history(dispatch, history)
     clock = store.clock
     settings = None if screenshot else QSettings("Tocsin", "console")
     ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=clock,
                             source_factory=demo_source_factory(site, rate_per_s=rate_per_s, store=store), settings=settings,
                             training=training)
-    ctl.model.load(dispatch.load_recent(history + 200))
-    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
+    load_history(ctl, dispatch, history + 200)
     rc = run_window(app, ctl, settings=settings, size=size, t_start=t_start, screenshot=screenshot,
                     after_s=after_s)
     ctl.shutdown()

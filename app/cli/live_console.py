@@ -14,8 +14,10 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from app.cli import CliError
+from app.cli.console_cmd import load_history, sign_in
 
 
 @dataclass
@@ -74,35 +76,24 @@ def open_live_console(cfg, session_for, *, gis=None, with_map: bool = True, sett
     ctl = ConsoleController(site=site, dispatch=dispatch, session=session, clock=store.clock, with_map=with_map,
                             use_audio=use_audio, source_factory=socket_source_factory(site, cfg, store=store),
                             settings=settings, training=False)
-    ctl.model.load(dispatch.load_recent(history))
-    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-150:])
+    load_history(ctl, dispatch, history)
     return LiveConsole(ctl, store)
 
 
 def password_session(user_id: str):
     """Sign in ``user_id`` with ``$TOCSIN_PASSWORD`` (for screenshots and service accounts)."""
-    def sign_in(users):
-        from app.store import StoreError
-
+    def password() -> str:
         pw = os.environ.get("TOCSIN_PASSWORD")
         if pw is None:
             raise CliError(f"--user {user_id} needs the password in $TOCSIN_PASSWORD (or sign in in the dialog)")
-        try:
-            return users.login(user_id, pw)
-        except StoreError as exc:
-            raise CliError(f"cannot sign in as {user_id!r}: {exc}") from None
-    return sign_in
+        return pw
+
+    return partial(sign_in, user_id=user_id, password=password)
 
 
 def dialog_session(users):
-    from PySide6.QtWidgets import QDialog
-
-    from app.ui.login_dialog import LoginDialog
-
-    dlg = LoginDialog(users)
-    if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
-        return None
-    return dlg.session
+    """Whoever signs in in the sign-in dialog; None when it is cancelled."""
+    return sign_in(users, None)
 
 
 def run_live_console(config_path: str | None, *, screenshot: str | None, after_s: float, user_id: str | None,

@@ -13,7 +13,7 @@ from app.cli import CliError
 
 def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: str | None,
                          screenshot: str | None, after_s: float, size: str) -> int:
-    from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window
+    from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window, sign_in
 
     if screenshot is None:
         ok, why = display_available()
@@ -24,13 +24,11 @@ def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: 
     _prepare_env(offscreen=screenshot is not None)
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QDialog
 
     from app.console_services.demo_seed import DEMO_PASSWORD, HINT, create_demo_users
     from app.dispatch import Users
     from app.feeds.scenario import DEFAULT_START_NS
-    from app.store import ManualClock, Store, StoreError
-    from app.ui.login_dialog import LoginDialog
+    from app.store import ManualClock, Store
     from app.ui.training_mode import build_training_console
 
     app = qt_application()
@@ -40,16 +38,10 @@ def run_training_console(sc, *, db: Path, out_dir: Path, speed: float, user_id: 
     print(f"TRAINING — {sc.title} ({sc.id}); exercise database {db}; speed x{speed:g}", file=sys.stderr)
     if screenshot is not None and user_id is None:
         user_id = "disp1"
-    if user_id is not None:
-        try:
-            login = users.login(user_id, DEMO_PASSWORD)
-        except StoreError as exc:
-            raise CliError(f"cannot sign in as training user {user_id!r}: {exc}") from exc
-    else:
-        dlg = LoginDialog(users, hint=HINT)
-        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.session is None:
-            return 1
-        login = dlg.session
+    login = sign_in(users, user_id, lambda: DEMO_PASSWORD, hint=HINT, training=True)
+    if login is None:
+        store.close_all()
+        return 1
     settings = None if screenshot else QSettings("Tocsin", "console-training")
     mode = build_training_console(sc, store, login, speed=speed, out_dir=out_dir, settings=settings)
     ctl = mode.ctl
