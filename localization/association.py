@@ -859,15 +859,16 @@ class Associator:
         col = self._pick_pulses(rng, pick_s, pref, starts, counts, M, 3, 0.5)
         S4 = np.concatenate([np.broadcast_to(seed_pos, (M, 1, 3)), S_all[col]], axis=1)
         t4 = np.concatenate([np.zeros((M, 1)), t_all[col]], axis=1)
-        hyps.append(closed_form(S4, t4, self.p.c_mps, z_src))
         # (3) Unseeded minimal sets: the seed may be an echo of an earlier shot that
-        # precedes this shot's first direct arrival.
+        # precedes this shot's first direct arrival.  Solved in one call with (2).
         if k >= 4:
             M2 = M // 2
             keys = np.log(rng.random((M2, k))) / weight
             pick_s = np.argsort(-keys, axis=1)[:, :4]
             col = self._pick_pulses(rng, pick_s, pref, starts, counts, M2, 4, 0.7)
-            hyps.append(closed_form(S_all[col], t_all[col], self.p.c_mps, z_src))
+            S4 = np.concatenate([S4, S_all[col]])
+            t4 = np.concatenate([t4, t_all[col]])
+        hyps.append(closed_form(S4, t4, self.p.c_mps, z_src))
         out = np.vstack([np.atleast_2d(h) for h in hyps])
         out = out[np.all(np.isfinite(out), axis=1)]
         # A source far outside the hearing range of the seed is not plausible.

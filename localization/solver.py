@@ -66,16 +66,31 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     # Normal equations (batched 3×3), regularised by nothing: singular → NaN.
     AtA = np.einsum("...ki,...kj->...ij", A, A)
     Atb = np.einsum("...ki,...k->...i", A, b)
-    det = np.linalg.det(AtA)
+    sol, det = _solve_sym3(AtA, Atb)
     scale = np.einsum("...ii->...", AtA) ** 3 + 1e-300
     ok = np.abs(det) > 1e-12 * np.abs(scale)
-    AtA = np.where(ok[..., None, None], AtA, np.eye(3))
-    sol = np.linalg.solve(AtA, Atb[..., None])[..., 0]
     sol[..., 0] += s0[..., 0, 0]
     sol[..., 1] += s0[..., 0, 1]
     sol[..., 2] /= c
     sol[~ok] = np.nan
     return sol
+
+
+def _solve_sym3(H: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solutions of batched symmetric 3×3 systems ``H·x = g`` by cofactors, and their
+    determinants (a batch of tiny systems: LAPACK's per-matrix overhead dominates)."""
+    a, b, c = H[..., 0, 0], H[..., 0, 1], H[..., 0, 2]
+    e, f, i = H[..., 1, 1], H[..., 1, 2], H[..., 2, 2]
+    c00, c01, c02 = e * i - f * f, c * f - b * i, b * f - c * e
+    c11, c12, c22 = a * i - c * c, b * c - a * f, a * e - b * b
+    det = a * c00 + b * c01 + c * c02
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / det
+        g0, g1, g2 = g[..., 0], g[..., 1], g[..., 2]
+        sol = np.stack([(c00 * g0 + c01 * g1 + c02 * g2) * inv,
+                        (c01 * g0 + c11 * g1 + c12 * g2) * inv,
+                        (c02 * g0 + c12 * g1 + c22 * g2) * inv], axis=-1)
+    return sol, det
 
 
 @dataclass(frozen=True, slots=True)
