@@ -255,7 +255,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
             prec = sigma**2 * prior_prec
             H[3:, 3:] += np.diag(prec)
             g[3:] -= prec * np.array([wind[0] - wind_prior[0], wind[1] - wind_prior[1], dc - dc_prior])
-        step = _solve(H + 1e-12 * np.trace(H) * np.eye(n_par), g)
+        step = _solve(H, g, ridge=1e-12)
         if step is None:
             break
         x += step[0]
@@ -331,38 +331,53 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     )
 
 
-def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray | None:
-    """Solution of the small linear system ``H·x = g``; None when singular.  3×3 systems
-    (the usual case) by Cramer's rule, larger ones by LAPACK."""
+def _solve(H: np.ndarray, g: np.ndarray, ridge: float = 0.0) -> np.ndarray | None:
+    """Solution of the small linear system ``(H + ridge·trace(H)·I)·x = g``; None when
+    singular.  3×3 systems (the usual case) by cofactors in plain floats, larger ones by
+    LAPACK."""
     if H.shape[0] != 3:
+        if ridge:
+            H = H + ridge * np.trace(H) * np.eye(H.shape[0])
         try:
             return np.linalg.solve(H, g)
         except np.linalg.LinAlgError:
             return None
-    (a, b, c), (d, e, f), (g0, h, i) = H.tolist()
-    A = e * i - f * h
-    B = f * g0 - d * i
-    C = d * h - e * g0
+    inv = _inv3(H.tolist(), ridge)
+    if inv is None:
+        return None
+    r0, r1, r2 = g.tolist()
+    return np.array([row[0] * r0 + row[1] * r1 + row[2] * r2 for row in inv])
+
+
+def _inv3(m: list[list[float]], ridge: float = 0.0) -> list[list[float]] | None:
+    """Inverse of the 3×3 matrix ``m + ridge·trace(m)·I`` (nested lists of floats) by
+    cofactors; None when singular."""
+    (a, b, c), (d, e, f), (g, h, i) = m
+    if ridge:
+        k = ridge * (a + e + i)
+        a, e, i = a + k, e + k, i + k
+    A, B, C = e * i - f * h, f * g - d * i, d * h - e * g
     det = a * A + b * B + c * C
     if not math.isfinite(det) or abs(det) <= 1e-300:
         return None
-    r0, r1, r2 = g.tolist()
-    inv = 1.0 / det
-    return np.array([
-        (A * r0 + (c * h - b * i) * r1 + (b * f - c * e) * r2) * inv,
-        (B * r0 + (a * i - c * g0) * r1 + (c * d - a * f) * r2) * inv,
-        (C * r0 + (b * g0 - a * h) * r1 + (a * e - b * d) * r2) * inv,
-    ])
+    q = 1.0 / det
+    return [[A * q, (c * h - b * i) * q, (b * f - c * e) * q],
+            [B * q, (a * i - c * g) * q, (c * d - a * f) * q],
+            [C * q, (b * g - a * h) * q, (a * e - b * d) * q]]
 
 
 def _cov_xy(H: np.ndarray, s2: float) -> np.ndarray:
     """The (x, y) block of ``s2·H⁻¹``; a huge isotropic covariance when ``H`` is singular."""
-    try:
-        cov_xy = np.linalg.inv(H)[:2, :2] * s2
-        if np.all(np.isfinite(cov_xy)):
-            return cov_xy
-    except np.linalg.LinAlgError:
-        pass
+    if H.shape[0] == 3:
+        inv = _inv3(H.tolist())
+        cov_xy = None if inv is None else np.array([inv[0][:2], inv[1][:2]]) * s2
+    else:
+        try:
+            cov_xy = np.linalg.inv(H)[:2, :2] * s2
+        except np.linalg.LinAlgError:
+            cov_xy = None
+    if cov_xy is not None and np.all(np.isfinite(cov_xy)):
+        return cov_xy
     return np.eye(2) * 1e6
 
 
