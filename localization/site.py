@@ -13,6 +13,8 @@ from collections import deque
 
 import numpy as np
 
+from localization.solver import solve_sym3
+
 
 class SiteConditions:
     def __init__(self, *, c_mps: float, wind_prior_mps=(0.0, 0.0), wind_sigma_mps: float = 3.0,
@@ -76,30 +78,40 @@ class SiteConditions:
         return float(np.max(np.ptp(xy, axis=0))) if len(xy) > 1 else 0.0
 
     def _solve(self, iterations: int = 3, apply: bool = True) -> None:
+        """Gauss–Newton on the shared unknowns over all pooled shots at once (their
+        arrays padded to the largest shot; padding rows weigh nothing)."""
+        K = len(self.shots)
+        n = max(len(sh[1]) for sh in self.shots)
+        S = np.zeros((K, n, 3))
+        t = np.zeros((K, n))
+        valid = np.zeros((K, n), dtype=bool)
+        for k, (S_k, t_k, *_rest) in enumerate(self.shots):
+            S[k, :len(t_k)], t[k, :len(t_k)], valid[k, :len(t_k)] = S_k, t_k, True
+        xy = np.array([sh[2] for sh in self.shots])
+        t0 = np.array([sh[3] for sh in self.shots])
+        z = np.array([sh[4] for sh in self.shots])
+        sig = np.array([sh[5] for sh in self.shots])
         theta = self.theta.copy()
         for _ in range(iterations):
-            H = np.diag(self.prior_prec).astype(float)
-            g = -self.prior_prec * (theta - self.prior)
-            for k, (S, t, xy, t0, z, sig) in enumerate(self.shots):
-                # Re-fit the shot's own (x, y, t0) under the current site conditions (one step).
-                r, J, _ = _residuals(S, t, xy, t0, z, self.c, theta)
-                step = np.linalg.lstsq(J, r, rcond=None)[0]
-                xy = xy + step[:2]
-                t0 = t0 + step[2]
-                r, J, Jn = _residuals(S, t, xy, t0, z, self.c, theta)
-                keep = np.abs(r) <= max(4 * sig, 1e-3)
-                if keep.sum() < 5:
-                    continue
-                J, Jn, r = J[keep], Jn[keep], r[keep]
-                # Project out the shot's own unknowns (orthogonal complement of J's columns).
-                q, _ = np.linalg.qr(J)
-                Jn_p = Jn - q @ (q.T @ Jn)
-                r_p = r - q @ (q.T @ r)
-                w = 1.0 / sig**2
-                H += w * Jn_p.T @ Jn_p
-                g += w * Jn_p.T @ r_p
-                if apply:
-                    self.shots[k] = (S, t, xy, t0, z, sig)
+            # Re-fit each shot's own (x, y, t0) under the current site conditions (one step).
+            r, J, _ = _residuals(S, t, xy, t0, z, self.c, theta)
+            J, r = J * valid[..., None], r * valid
+            step, _det = solve_sym3(J.transpose(0, 2, 1) @ J, np.einsum("kni,kn->ki", J, r))
+            step = np.where(np.isfinite(step), step, 0.0)
+            xy_k, t0_k = xy + step[:, :2], t0 + step[:, 2]
+            r, J, Jn = _residuals(S, t, xy_k, t0_k, z, self.c, theta)
+            keep = valid & (np.abs(r) <= np.maximum(4 * sig, 1e-3)[:, None])
+            use = keep.sum(axis=1) >= 5
+            J, Jn, r = J * keep[..., None], Jn * keep[..., None], r * keep
+            # Project out each shot's own unknowns (orthogonal complement of J's columns).
+            q = np.linalg.qr(J)[0]
+            Jn_p = Jn - q @ (q.transpose(0, 2, 1) @ Jn)
+            r_p = r - np.einsum("kni,ki->kn", q, np.einsum("kni,kn->ki", q, r))
+            w = np.where(use, 1.0 / sig**2, 0.0)
+            H = np.diag(self.prior_prec).astype(float) + np.einsum("k,kni,knj->ij", w, Jn_p, Jn_p)
+            g = -self.prior_prec * (theta - self.prior) + np.einsum("k,kni,kn->i", w, Jn_p, r_p)
+            if apply:
+                xy[use], t0[use] = xy_k[use], t0_k[use]
             try:
                 theta = theta + np.linalg.solve(H, g)
             except np.linalg.LinAlgError:
@@ -110,17 +122,22 @@ class SiteConditions:
         theta[2] = float(np.clip(theta[2], -15.0, 15.0))
         if apply:
             self.theta = theta
+            for k, sh in enumerate(self.shots):
+                self.shots[k] = (sh[0], sh[1], xy[k].copy(), float(t0[k]), sh[4], sh[5])
         self.cov = cov
 
 
 def _residuals(S, t, xy, t0, z, c, theta):
-    dx = S[:, 0] - xy[0]
-    dy = S[:, 1] - xy[1]
-    dz = S[:, 2] - z
+    """Residuals and Jacobians (own unknowns x, y, t0; shared wind east/north and
+    speed-of-sound offset) of shots stacked along the first axis: ``S`` (K, n, 3),
+    ``t`` (K, n), ``xy`` (K, 2), ``t0`` and ``z`` (K,)."""
+    dx = S[..., 0] - xy[:, :1]
+    dy = S[..., 1] - xy[:, 1:2]
+    dz = S[..., 2] - z[:, None]
     d = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-3)
     ux, uy = dx / d, dy / d
     ceff = c + theta[2] + theta[0] * ux + theta[1] * uy
-    r = t - t0 - d / ceff
-    J = np.stack([-ux / ceff, -uy / ceff, np.ones_like(t)], axis=1)  # d pred / d (x, y, t0)
-    Jn = np.stack([-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2], axis=1)  # d pred / d (we, wn, dc)
+    r = t - t0[:, None] - d / ceff
+    J = np.stack([-ux / ceff, -uy / ceff, np.ones_like(t)], axis=-1)  # d pred / d (x, y, t0)
+    Jn = np.stack([-d * ux / ceff**2, -d * uy / ceff**2, -d / ceff**2], axis=-1)  # d pred / d (we, wn, dc)
     return r, J, Jn

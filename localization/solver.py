@@ -66,7 +66,7 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     # Normal equations (batched 3×3), regularised by nothing: singular → NaN.
     AtA = np.einsum("...ki,...kj->...ij", A, A)
     Atb = np.einsum("...ki,...k->...i", A, b)
-    sol, det = _solve_sym3(AtA, Atb)
+    sol, det = solve_sym3(AtA, Atb)
     scale = np.einsum("...ii->...", AtA) ** 3 + 1e-300
     ok = np.abs(det) > 1e-12 * np.abs(scale)
     sol[..., 0] += s0[..., 0, 0]
@@ -76,7 +76,7 @@ def closed_form(S: np.ndarray, t: np.ndarray, c: float, z_src: float | np.ndarra
     return sol
 
 
-def _solve_sym3(H: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def solve_sym3(H: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Solutions of batched symmetric 3×3 systems ``H·x = g`` by cofactors, and their
     determinants (a batch of tiny systems: LAPACK's per-matrix overhead dominates)."""
     a, b, c = H[..., 0, 0], H[..., 0, 1], H[..., 0, 2]
