@@ -55,6 +55,7 @@ class AssociationParams:
     small_set_sigma_ratio: float = 6.0
     min_gate_s: float = 0.012
     echo_window_s: float = 1.5
+    explain_range_m: float = 6000.0
     echo_max_ratio: float = 0.5
     echo_min_drop_db: float = 3.0
     site_estimate: bool = True
@@ -173,6 +174,8 @@ class Associator:
         diff = self.pos[:, None, :2] - self.pos[None, :, :2]
         self.pair_m = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         self.window_s = 2.0 * params.max_range_m / params.c_mps + params.tol_s
+        # A loud shot is heard (and explains pulses) far beyond the range it is searched in.
+        self.explain_s = max(params.explain_range_m / params.c_mps + params.tol_s, self.window_s)
         self.seed = seed
         self.enabled = np.ones(len(self.pos), dtype=bool)
         # Running site estimate of wind (e, n) and speed-of-sound error, learnt from
@@ -208,7 +211,7 @@ class Associator:
         is first searched for further rounds from its place — also shots of earlier calls,
         whose later rounds may have become complete since."""
         shots: list[FoundShot] = []
-        horizon = self.p.burst_span_s + self.window_s
+        horizon = max(self.p.burst_span_s + self.window_s, self.explain_s)
         # Forget shots no pulse still to be searched can belong with — judged from the
         # earliest such pulse, not from ``ready_t`` (infinite at the end of input).
         new = np.flatnonzero(buf.state == NEW)
@@ -260,7 +263,7 @@ class Associator:
         p = self.p
         t = float(buf.t[i])
         s = int(buf.sensor[i])
-        shots = [k for k in self._recent if 0.0 < t - k.fit.t0_s <= self.window_s and s not in k.sensors]
+        shots = [k for k in self._recent if 0.0 < t - k.fit.t0_s <= self.explain_s and s not in k.sensors]
         if not shots:
             return False
         f = np.array([(k.fit.x_m, k.fit.y_m, k.z_src, k.fit.t0_s, k.fit.dc_mps) + k.fit.wind_mps for k in shots])
