@@ -26,6 +26,13 @@ def open_dispatch(tmp_path, clock: ManualClock, site=None) -> ConsoleDispatch:
     return d
 
 
+def reopened(d: ConsoleDispatch) -> ConsoleDispatch:
+    """A second console on ``d``'s database, with its own connection and views (as a
+    console started later reads what the first one recorded)."""
+    site = fallback_site()
+    return ConsoleDispatch(Store.open(d.store.path, clock=d.clock), site.agency, frame=site.frame, exercise=True)
+
+
 def recorded(ctl, incs):
     """What the worker hands the GUI thread: the incidents recorded through Intake."""
     return ctl.dispatch.record(incs, time.perf_counter_ns())

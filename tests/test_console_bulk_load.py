@@ -9,14 +9,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.console_services.cad import prefill
-from app.console_services.console_dispatch import ConsoleDispatch
 from app.console_services.demo_seed import seed_history
+from app.console_services.map_features import ellipse_ring, incident_feature
 from app.console_services.site import fallback_site
 from app.qt.alert_queue_model import HEADERS, AlertQueueModel, Col, Role
 from app.qt.alert_queue_proxy import AlertQueueProxy
-from app.store import IncidentSummary, ManualClock, Store
+from app.store import IncidentSummary, ManualClock
 from app.store.samples import sample_incident
-from tests.console_fixtures import incidents, open_dispatch
+from tests.console_fixtures import incidents, open_dispatch, reopened
 
 
 @pytest.fixture
@@ -42,13 +42,8 @@ def worked(tmp_path):
     d.store.close_all()
 
 
-def _fresh(d: ConsoleDispatch) -> ConsoleDispatch:
-    site = fallback_site()
-    return ConsoleDispatch(Store.open(d.store.path, clock=d.clock), site.agency, frame=site.frame, exercise=True)
-
-
 def test_bulk_loaded_views_equal_views_loaded_one_by_one(worked):
-    bulk_d, one_d = _fresh(worked), _fresh(worked)
+    bulk_d, one_d = reopened(worked), reopened(worked)
     try:
         bulk = bulk_d.load_recent(1000)
         assert len(bulk) == 34
@@ -67,7 +62,7 @@ def test_bulk_loaded_views_equal_views_loaded_one_by_one(worked):
 
 
 def test_queue_shows_filters_and_sorts_bulk_history_without_decoding_a_shot(worked, qtmodeltester):
-    d = _fresh(worked)
+    d = reopened(worked)
     try:
         views = d.load_recent(1000)
         assert all(v.loaded_incident is None for v in views)
@@ -95,6 +90,42 @@ def test_queue_shows_filters_and_sorts_bulk_history_without_decoding_a_shot(work
         d.store.close_all()
 
 
+def test_the_map_draws_history_as_from_the_full_incidents_without_reading_one(worked):
+    """At start-up the console sends the map its newest alerts: from their summaries and one
+    query for their shots' outlines, the same features as from each full incident."""
+    bulk_d, one_d = reopened(worked), reopened(worked)
+    frame = fallback_site().frame
+
+    def ll(x_m, y_m):
+        lat, lon, _ = frame.to_geodetic(x_m, y_m)
+        return [round(float(lat), 7), round(float(lon), 7)]
+
+    try:
+        bulk = bulk_d.load_recent(1000)
+        full = [one_d.get(v.incident_id) for v in bulk]                 # each with its full incident
+        assert all(v.loaded_incident is not None for v in full)
+        shots, full_shots = bulk_d.shot_outlines(bulk), one_d.shot_outlines(full)
+        assert all(v.loaded_incident is None for v in bulk)             # no full incident was read
+        drawn = [incident_feature(v, frame, shots[v.incident_id]) for v in bulk]
+        assert drawn == [incident_feature(v, frame, full_shots[v.incident_id]) for v in full]
+        for f, v in zip(drawn, full):                                   # the shots as the engine located them
+            inc = v.incident
+            assert (f["id"], f["kind"], f["revision"], f["review"]) == (inc.id, inc.kind, inc.revision,
+                                                                        inc.review_label)
+            assert f["title"].endswith(f" · {inc.rounds} rd") and f["err95_m"] == round(inc.err95_m, 1)
+            assert [(m["n"], m["ll"], m["shooter"]) for m in f["shots"]] == [
+                (k + 1, ll(s.x_m, s.y_m), inc.shooter_of_shot[k]) for k, s in enumerate(inc.shots)]
+            best = min(inc.shots, key=lambda s: s.ellipse.semi_major_m)
+            assert f["ellipse"] == ellipse_ring(frame, inc.x_m, inc.y_m, best.ellipse)
+            if f["arrow"] is not None:
+                assert "mobile_shooter" in inc.tags and f["arrow"]["from"] == ll(inc.shots[-1].x_m, inc.shots[-1].y_m)
+        # the fixture has what the map draws specially: a moving shooter, a second shooter
+        assert any(f["arrow"] for f in drawn) and any(m["shooter"] for f in drawn for m in f["shots"])
+    finally:
+        bulk_d.store.close_all()
+        one_d.store.close_all()
+
+
 def test_a_view_reads_the_revision_its_row_shows_until_the_new_one_arrives(tmp_path):
     clock = ManualClock()
     d = open_dispatch(tmp_path, clock)
@@ -113,7 +144,7 @@ def test_a_view_reads_the_revision_its_row_shows_until_the_new_one_arrives(tmp_p
 
 
 def test_history_load_leaves_the_collector_as_it_found_it(worked):
-    d = _fresh(worked)
+    d = reopened(worked)
     try:
         assert gc.isenabled()
         d.load_recent(1000)

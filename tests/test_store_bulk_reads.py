@@ -3,14 +3,16 @@ however many incidents, one consistent snapshot, and the engine's incident summa
 without its shots (the shots of exactly the summarised revision added on demand)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from typing import Iterator
 
 import pytest
 
 from app.dispatch import Users, Workflow, default_agency
 from app.dispatch.calls import CitizenCalls
-from app.store import ImportedIncident, IncidentQuery, IncidentSummary, NotFoundError, Store
+from app.store import ImportedIncident, IncidentQuery, IncidentSummary, NotFoundError, ShotOutline, Store
 from app.store.samples import FRAME, T0_NS, sample_incident
 
 PW = "correct-horse"
@@ -102,19 +104,25 @@ def test_revision_payload_is_decoded_on_access_as_written(store):
     assert len(first.payload["shots"]) == 2
 
 
-def test_bulk_reads_cost_a_fixed_number_of_queries(store):
-    _varied(store)
-    statements = []
+@contextlib.contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    """The SQL statements this thread's connection runs meanwhile."""
+    statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
-        counts = []
-        for limit in (3, 26):
-            statements.clear()
-            details = store.incident_details(limit=limit)
-            store.incident_summaries(d.incident.id for d in details)
-            counts.append(len(statements))
+        yield statements
     finally:
         store.conn.set_trace_callback(None)
+
+
+def test_bulk_reads_cost_a_fixed_number_of_queries(store):
+    _varied(store)
+    counts = []
+    for limit in (3, 26):
+        with _statements(store) as statements:
+            details = store.incident_details(limit=limit)
+            store.incident_summaries(d.incident.id for d in details)
+        counts.append(len(statements))
     assert counts[0] == counts[1]
     assert not store.conn.in_transaction         # the read snapshot was closed
 
@@ -163,3 +171,23 @@ def test_bulk_read_sees_one_snapshot_while_another_connection_writes(store, tmp_
             store.record_incident(sample_incident("E3"), FRAME)
     finally:
         other.close_all()
+
+
+def test_shot_outlines_are_the_shots_each_summary_describes_in_one_query(store):
+    ids = _varied(store)
+    summaries = store.incident_summaries(ids)
+    with _statements(store) as statements:
+        outlines = store.shot_outlines(summaries)
+    assert len(statements) == 1
+    assert outlines.keys() == summaries.keys()
+    for iid, summary in summaries.items():
+        inc = store.engine_incident(iid, summary=summary)
+        assert outlines[iid] == ShotOutline.of(inc)
+        assert [(o.x_m, o.y_m, o.ellipse, o.shooter) for o in outlines[iid]] == \
+            [(s.x_m, s.y_m, s.ellipse, k) for s, k in zip(inc.shots, inc.shooter_of_shot)]
+    old = summaries[ids[1]]
+    store.record_incident(sample_incident("E01", revision=7, rounds=6), FRAME)   # the engine revises E01
+    assert len(store.shot_outlines({ids[1]: old})[ids[1]]) == old.rounds       # the summary's own revision
+    assert len(store.shot_outlines(store.incident_summaries([ids[1]]))[ids[1]]) == 6
+    assert store.shot_outlines({9999: old}) == {} and store.shot_outlines({}) == {}
+

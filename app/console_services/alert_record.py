@@ -5,7 +5,8 @@ store; widgets only read them.
 A view always holds the engine's incident *summary* (kind, tags, rounds, revision … — what a
 queue row shows); the full ``Incident`` with its shots is ``incident``.  Views loaded in bulk
 (50,000 history rows at start-up) read that full incident from the store the first time
-something asks for it (the selected alert, the map), so loading history decodes no shot."""
+something asks for it (the selected alert, the CAD form), so loading history decodes no shot;
+the map draws from the summary and the shots' outlines (``ConsoleDispatch.shot_outlines``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

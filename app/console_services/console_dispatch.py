@@ -15,7 +15,7 @@ import gc
 import logging
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from localization.geometry import LocalFrame
 from localization.types import Incident
@@ -25,7 +25,8 @@ from app.dispatch import CitizenCalls, Intake, MonitorStatus, User, Users, Workf
 from app.dispatch.agency import AgencyProfile
 from app.dispatch.cad_entry import CadDraft, validate_cad
 from app.dispatch.dispositions import choice, label_for
-from app.store import IncidentDetail, IncidentQuery, IncidentSummary, NotFoundError, Store, ValidationError
+from app.store import (IncidentDetail, IncidentQuery, IncidentSummary, NotFoundError, ShotOutline, Store,
+                       ValidationError)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,18 @@ class ConsoleDispatch:
             except NotFoundError:
                 raise KeyError(f"no incident {incident_id!r}") from None
         return view
+
+    def shot_outlines(self, views: Sequence[AlertRecord]) -> dict[str, tuple[ShotOutline, ...]]:
+        """Each view's shots as the map draws them, by incident id: from its full incident when
+        that has been read, else from the store — for all such views in one query, reading no
+        full incident (history views keep theirs unread).  Views whose incident has been
+        purged from the store are left out."""
+        out = {v.incident_id: ShotOutline.of(v.loaded_incident) for v in views if v.loaded_incident is not None}
+        unread = {v.store_id: v for v in views if v.loaded_incident is None}
+        if unread:
+            stored = self.store.shot_outlines({sid: v.summary for sid, v in unread.items()})
+            out.update((v.incident_id, stored[sid]) for sid, v in unread.items() if sid in stored)
+        return out
 
     def records(self) -> list[AlertRecord]:
         return list(self._views.values())

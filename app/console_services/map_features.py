@@ -1,20 +1,23 @@
-"""Incidents → plain JSON-ready dicts for the map page (no Qt, no JS strings).
+"""Alerts → plain JSON-ready dicts for the map page (no Qt, no JS strings).
 
 Geometry is computed here in the local frame and converted to lat/lon once, so the page
 only draws: the 95 % ellipse as a polygon, numbered shots, a heading arrow for a mobile
-shooter, and the colour of each shooter.
+shooter, and the colour of each shooter.  An alert is drawn from its summary and its shots'
+outlines — never its full incident, so history drawn at start-up reads no full incident.
 """
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
 from localization.geometry import LocalFrame, compass_point
-from localization.types import Ellipse, Incident, Sensor
+from localization.types import Ellipse, Sensor
 
 from app.console_services.alert_record import AlertRecord
 from app.console_services.readout import kind_words
+from app.store import IncidentSummary, ShotOutline
 
 SHOOTER_COLOURS = ("#ff4d4d", "#38b6ff", "#ffd21f", "#c77dff", "#5ee07a", "#ff8c42")
 
@@ -37,41 +40,42 @@ def _ll(frame: LocalFrame, x_m: float, y_m: float) -> list[float]:
     return [round(float(lat), 7), round(float(lon), 7)]
 
 
-def incident_feature(rec: AlertRecord, frame: LocalFrame) -> dict:
-    inc: Incident = rec.incident
-    best = min(inc.shots, key=lambda s: s.ellipse.semi_major_m) if inc.shots else None
+def incident_feature(rec: AlertRecord, frame: LocalFrame, shots: Sequence[ShotOutline]) -> dict:
+    """One alert on the map, from its summary (``rec.summary``: no full incident needed) and
+    its shots' outlines: the 95 % ellipse of the best-located shot, numbered shots coloured
+    by shooter and, for a moving shooter, an arrow from the last shot."""
+    summary: IncidentSummary = rec.summary
+    best = min(shots, key=lambda s: s.ellipse.semi_major_m) if shots else None
     if best is not None:
-        ellipse = ellipse_ring(frame, inc.x_m, inc.y_m, best.ellipse)
+        ellipse = ellipse_ring(frame, summary.x_m, summary.y_m, best.ellipse)
     else:
-        ellipse = ellipse_ring(frame, inc.x_m, inc.y_m, Ellipse(inc.err95_m, inc.err95_m, 0.0))
-    shots = [{"n": i + 1, "ll": _ll(frame, s.x_m, s.y_m),
-              "shooter": int(inc.shooter_of_shot[i]) if i < len(inc.shooter_of_shot) else 0,
-              "colour": SHOOTER_COLOURS[(inc.shooter_of_shot[i] if i < len(inc.shooter_of_shot) else 0)
-                                        % len(SHOOTER_COLOURS)]}
-             for i, s in enumerate(inc.shots)]
+        ellipse = ellipse_ring(frame, summary.x_m, summary.y_m, Ellipse(summary.err95_m, summary.err95_m, 0.0))
+    marks = [{"n": i + 1, "ll": _ll(frame, s.x_m, s.y_m), "shooter": s.shooter,
+              "colour": SHOOTER_COLOURS[s.shooter % len(SHOOTER_COLOURS)]}
+             for i, s in enumerate(shots)]
     arrow = None
-    if "mobile_shooter" in inc.tags and inc.heading_deg is not None and inc.speed_mps is not None:
-        last = inc.shots[-1] if inc.shots else None
-        x0, y0 = (last.x_m, last.y_m) if last else (inc.x_m, inc.y_m)
-        length = max(60.0, inc.speed_mps * 10.0)  # where the shooter is in ~10 s
-        h = math.radians(inc.heading_deg)
+    if "mobile_shooter" in summary.tags and summary.heading_deg is not None and summary.speed_mps is not None:
+        last = shots[-1] if shots else None
+        x0, y0 = (last.x_m, last.y_m) if last else (summary.x_m, summary.y_m)
+        length = max(60.0, summary.speed_mps * 10.0)  # where the shooter is in ~10 s
+        h = math.radians(summary.heading_deg)
         x1, y1 = x0 + length * math.sin(h), y0 + length * math.cos(h)
-        arrow = {"from": _ll(frame, x0, y0), "to": _ll(frame, x1, y1), "heading_deg": round(inc.heading_deg, 1),
-                 "label": f"{compass_point(inc.heading_deg)} {inc.speed_mps:.0f} m/s"}
+        arrow = {"from": _ll(frame, x0, y0), "to": _ll(frame, x1, y1), "heading_deg": round(summary.heading_deg, 1),
+                 "label": f"{compass_point(summary.heading_deg)} {summary.speed_mps:.0f} m/s"}
     return {
-        "id": inc.id,
+        "id": summary.id,
         "ll": [round(rec.lat_deg, 7), round(rec.lon_deg, 7)],
-        "kind": inc.kind,
-        "title": f"{kind_words(inc)} · {inc.rounds} rd",
-        "review": inc.review_label,
+        "kind": summary.kind,
+        "title": f"{kind_words(summary)} · {summary.rounds} rd",
+        "review": summary.review_label,
         "where": rec.location_words,
         "state": rec.state,
         "escalated": rec.escalated,
-        "err95_m": round(inc.err95_m, 1),
+        "err95_m": round(summary.err95_m, 1),
         "ellipse": ellipse,
-        "shots": shots,
+        "shots": marks,
         "arrow": arrow,
-        "revision": inc.revision,
+        "revision": summary.revision,
     }
 
 

@@ -19,6 +19,7 @@ from app.store.records import (
     RecordResult,
     Revision,
     SensorRecord,
+    ShotOutline,
 )
 from app.store.schema import DISPOSITIONS, ROLES, SCHEMA_VERSION, STATUSES
 from app.store.store import Store, default_db_path
@@ -26,6 +27,6 @@ from app.store.store import Store, default_db_path
 __all__ = [
     "AuditReport", "Clock", "DISPOSITIONS", "ImportedIncident", "IncidentDetail", "IncidentQuery", "IncidentRow",
     "IncidentSummary", "ManualClock", "NotFoundError", "PermissionDenied", "ROLES", "ReadOnlySnapshotError",
-    "RecordResult", "Revision", "SCHEMA_VERSION", "STATUSES", "SchemaError", "SensorRecord", "Store", "StoreError",
-    "SystemClock", "ValidationError", "default_db_path",
+    "RecordResult", "Revision", "SCHEMA_VERSION", "STATUSES", "SchemaError", "SensorRecord", "ShotOutline", "Store",
+    "StoreError", "SystemClock", "ValidationError", "default_db_path",
 ]

@@ -11,14 +11,15 @@ Nothing is decoded that a listing does not need: a revision keeps its payload as
 text (``Revision.payload`` decodes it on access), and ``incident_summaries`` describes the
 engine's incident — rounds, shooters, revision, notes — without building a single shot;
 ``engine_incident(id, summary=...)`` adds the shots of exactly that revision when they are
-wanted (revisions are immutable, so the summary and its shots always agree).
+wanted (revisions are immutable, so the summary and its shots always agree), and
+``shot_outlines`` only where those shots were, for many summaries in one query (the map).
 """
 from __future__ import annotations
 
 import functools
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from app.store.errors import NotFoundError, ValidationError
 from app.store.records import (
@@ -28,6 +29,7 @@ from app.store.records import (
     IncidentRow,
     IncidentSummary,
     Revision,
+    ShotOutline,
     split_tags,
 )
 from localization.types import Ellipse, Incident, Shot
@@ -56,6 +58,15 @@ _IN_IDS = "IN (SELECT value FROM json_each(?))"
 #: per incident: the newest revision that holds located shots (the engine's latest description)
 _SHOT_REVISION = ("SELECT sr.id FROM incident_revisions sr WHERE sr.incident_id = i.id AND EXISTS "
                   "(SELECT 1 FROM shots ss WHERE ss.revision_id = sr.id) ORDER BY sr.revision DESC LIMIT 1")
+#: the shots (alias ``f``) of the engine revisions that summaries describe, given as a JSON array
+#: of [store id, engine revision] (alias ``w``, from ``_summarised``): the newest stored revision
+#: with shots carrying that engine revision — the one ``engine_incident(id, summary=...)`` rebuilds
+_SHOTS_OF_SUMMARIES = """
+FROM json_each(?) w JOIN shots f ON f.revision_id = (
+    SELECT r.id FROM incident_revisions r WHERE r.incident_id = json_extract(w.value, '$[0]')
+    AND coalesce(r.engine_revision, 0) = json_extract(w.value, '$[1]')
+    AND EXISTS (SELECT 1 FROM shots s WHERE s.revision_id = r.id) ORDER BY r.revision DESC LIMIT 1)
+"""
 _SUMMARY_SQL = f"""
 SELECT i.id, i.uid, i.kind, i.tags, r.engine_revision, r.speed_mps, r.heading_deg,
        json_extract(r.payload, '$.notes'), i.gunfire_p, i.review_label, count(*), max(s.shooter),
@@ -70,6 +81,11 @@ GROUP BY i.id
 def _notes(text: str | None) -> tuple[str, ...]:
     """An engine revision's notes (JSON list; memoised like ``split_tags``)."""
     return tuple(json.loads(text)) if text is not None else ()
+
+
+def _summarised(summaries: Mapping[int, IncidentSummary]) -> str:
+    """The parameter of ``_SHOTS_OF_SUMMARIES`` for these summaries, by store id."""
+    return json.dumps([[int(iid), s.revision] for iid, s in summaries.items()])
 
 
 def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
@@ -182,11 +198,9 @@ class IncidentReads:
                     raise NotFoundError(f"incident #{incident_id} has no located shots "
                                         "(imported or never engine-located)")
             rows = conn.execute(
-                "SELECT t_ns, x_m, y_m, err95_m, semi_major_m, semi_minor_m, orientation_deg, sensors, pulse_ids, "
-                "residuals_ms, rms_ms, low_confidence, shooter FROM shots WHERE revision_id = "
-                "(SELECT r.id FROM incident_revisions r WHERE r.incident_id = ? AND coalesce(r.engine_revision, 0) = ? "
-                "AND EXISTS (SELECT 1 FROM shots s WHERE s.revision_id = r.id) ORDER BY r.revision DESC LIMIT 1) "
-                "ORDER BY idx", (incident_id, summary.revision)).fetchall()
+                "SELECT f.t_ns, f.x_m, f.y_m, f.err95_m, f.semi_major_m, f.semi_minor_m, f.orientation_deg, f.sensors, "
+                f"f.pulse_ids, f.residuals_ms, f.rms_ms, f.low_confidence, f.shooter {_SHOTS_OF_SUMMARIES} ORDER BY f.idx",
+                (_summarised({incident_id: summary}),)).fetchall()
         if not rows:
             raise NotFoundError(f"incident #{incident_id}: engine revision {summary.revision} is no longer stored")
         shots = tuple(Shot(t_ns=s[0], x_m=s[1], y_m=s[2], err95_m=s[3], ellipse=Ellipse(s[4], s[5], s[6]),
@@ -198,6 +212,18 @@ class IncidentReads:
                         err95_m=summary.err95_m, speed_mps=summary.speed_mps, heading_deg=summary.heading_deg,
                         revision=summary.revision, notes=summary.notes, gunfire_p=summary.gunfire_p,
                         review_label=summary.review_label)
+
+    def shot_outlines(self: Store, summaries: Mapping[int, IncidentSummary]) -> dict[int, tuple[ShotOutline, ...]]:
+        """Where each shot of the revision each summary describes was located, with its 95 %
+        ellipse and shooter — what a map draws — by store id, in one query and without
+        reading the rest of any shot.  Incidents no longer stored (purged) are left out."""
+        out: dict[int, list[ShotOutline]] = {}
+        for iid, x_m, y_m, semi_major_m, semi_minor_m, orientation_deg, shooter in _plain(self.conn).execute(
+                "SELECT json_extract(w.value, '$[0]'), f.x_m, f.y_m, f.semi_major_m, f.semi_minor_m, "
+                f"f.orientation_deg, f.shooter {_SHOTS_OF_SUMMARIES} ORDER BY w.key, f.idx", (_summarised(summaries),)):
+            out.setdefault(iid, []).append(
+                ShotOutline(x_m, y_m, Ellipse(semi_major_m, semi_minor_m, orientation_deg), int(shooter)))
+        return {iid: tuple(shots) for iid, shots in out.items()}
 
     # ----------------------------------------------------------------- listing
     def list_incidents(self: Store, query: IncidentQuery | None = None, *, limit: int = 100, offset: int = 0,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.store.schema import STATUSES
-from localization.types import Incident
+from localization.types import Ellipse, Incident
 
 #: The ``incidents`` columns in ``IncidentRow`` field order (``IncidentRow.from_tuple``).
 INCIDENT_ROW_COLS = ("id", "uid", "source", "exercise", "kind", "tags", "start_ns", "end_ns", "rounds", "shooters",
@@ -132,6 +132,24 @@ class IncidentSummary:
                    x_m=inc.x_m, y_m=inc.y_m, err95_m=inc.err95_m, speed_mps=inc.speed_mps,
                    heading_deg=inc.heading_deg, revision=inc.revision, notes=tuple(inc.notes),
                    gunfire_p=inc.gunfire_p, review_label=inc.review_label)
+
+
+@dataclass(frozen=True, slots=True)
+class ShotOutline:
+    """Where one located shot was — position, 95 % ellipse and shooter, as in the engine's
+    ``Shot`` and ``Incident.shooter_of_shot`` — without its sensors, pulses and residuals:
+    what a map draws of it (``Store.shot_outlines``)."""
+
+    x_m: float
+    y_m: float
+    ellipse: Ellipse
+    shooter: int
+
+    @classmethod
+    def of(cls, inc: Incident) -> tuple[ShotOutline, ...]:
+        """The outlines of an incident's shots, in order."""
+        return tuple(cls(s.x_m, s.y_m, s.ellipse, int(inc.shooter_of_shot[i]) if i < len(inc.shooter_of_shot) else 0)
+                     for i, s in enumerate(inc.shots))
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,7 +213,7 @@ class ConsoleController(QObject):
     @Slot(object)
     def on_incidents(self, batch) -> None:
         """Incidents the worker has recorded (``ConsoleDispatch.record``): show them."""
-        features = []
+        shown = []
         new_kinds = []
         for recorded in batch:
             inc, t_emit = recorded.incident, recorded.t_emit_ns
@@ -225,14 +225,12 @@ class ConsoleController(QObject):
             self.model.add_or_update(rec)
             self.latency_model_ms.append((time.perf_counter_ns() - t_emit) / 1e6)
             self._emitted[inc.id] = t_emit
-            if self.bridge is not None:
-                features.append(incident_feature(rec, self.site.frame))
+            shown.append(rec)
             if is_new:
                 new_kinds.append(inc.kind)
             if inc.id == self.selected_id:
                 self._show_detail(rec)
-        if features:
-            self.bridge.push_incidents(features)
+        self.push_records_to_map(shown)
         if new_kinds:
             order = ("multiple_gunshots", "single_gunshot", "possible_gunfire")
             self.tones.play(min(new_kinds, key=lambda k: order.index(k) if k in order else 9))
@@ -240,7 +238,8 @@ class ConsoleController(QObject):
 
     def push_records_to_map(self, recs) -> None:
         if self.bridge is not None and recs:
-            self.bridge.push_incidents([incident_feature(r, self.site.frame) for r in recs])
+            shots = self.dispatch.shot_outlines(recs)        # history: no full incident read
+            self.bridge.push_incidents([incident_feature(r, self.site.frame, shots[r.incident_id]) for r in recs])
 
     def _on_rendered(self, ids, t_ns) -> None:
         for iid in ids:
