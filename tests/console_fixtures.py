@@ -10,12 +10,30 @@ from app.console_services.console_dispatch import ConsoleDispatch
 from app.console_services.demo_seed import DEMO_PASSWORD, create_demo_users
 from app.console_services.site import fallback_site
 from app.console_services.synthetic import make_incident
+from app.dispatch import Retention
 from app.store import ManualClock, Store
 
 
-def incidents(n: int, clock: ManualClock, seed: int = 1, rounds: int | None = None):
+def incidents(n: int, clock: ManualClock, seed: int = 1, rounds: int | None = None, first: int = 0):
+    """n engine incidents starting now, with ids SYN-<first>, SYN-<first + 1> …"""
     rng = np.random.default_rng(seed)
-    return [make_incident(rng, i, clock.now_ns(), radius_m=600, rounds=rounds) for i in range(n)]
+    return [make_incident(rng, first + i, clock.now_ns(), radius_m=600, rounds=rounds) for i in range(n)]
+
+
+def aged_history(d: ConsoleDispatch, clock: ManualClock, n_old: int, n_new: int):
+    """``n_old`` incidents recorded longer ago than the agency keeps records, then ``n_new``
+    recorded now — stored as the worker stores them, not yet shown; (old, new)."""
+    old = incidents(n_old, clock, seed=21)
+    d.record(old)
+    clock.advance((d.agency.retention_years + 1) * 365.25 * 86400)
+    new = incidents(n_new, clock, seed=22, first=n_old)
+    d.record(new)
+    return old, new
+
+
+def purge(d: ConsoleDispatch) -> tuple[int, ...]:
+    """The retention purge, as ``tocsin db purge`` runs it; the store ids it removed."""
+    return Retention(d.store, d.agency).purge(actor="admin").incident_ids
 
 
 def open_dispatch(tmp_path, clock: ManualClock, site=None) -> ConsoleDispatch:

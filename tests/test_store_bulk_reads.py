@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from app.dispatch import Users, Workflow, default_agency
+from app.dispatch import Retention, Users, Workflow, default_agency
 from app.dispatch.calls import CitizenCalls
 from app.store import ImportedIncident, IncidentQuery, IncidentSummary, NotFoundError, ShotOutline, Store
 from app.store.samples import FRAME, T0_NS, sample_incident
@@ -191,3 +191,29 @@ def test_shot_outlines_are_the_shots_each_summary_describes_in_one_query(store):
     assert len(store.shot_outlines(store.incident_summaries([ids[1]]))[ids[1]]) == 6
     assert store.shot_outlines({9999: old}) == {} and store.shot_outlines({}) == {}
 
+
+def test_readers_of_a_purged_incident_say_it_is_gone(store):
+    store.clock.advance(8 * 365.25 * 86400)
+    kept = store.record_incident(sample_incident("NEW", t0_ns=store.clock.now_ns()), FRAME).incident_id
+    gone = store.record_incident(sample_incident("OLD", t0_ns=T0_NS), FRAME).incident_id   # the largest id
+    summary = store.incident_summaries([gone])[gone]                          # read before the purge
+    assert Retention(store, default_agency()).purge(actor="admin").incident_ids == (gone,)
+    purged = rf"no incident #{gone} \(never recorded, or purged\)"
+    with pytest.raises(NotFoundError, match=purged):
+        store.engine_incident(gone, summary=summary)
+    with pytest.raises(NotFoundError, match=purged):
+        store.engine_incident(gone)
+    with pytest.raises(NotFoundError, match=purged):
+        store.get_incident(gone)
+    with pytest.raises(NotFoundError, match=purged):
+        store.get_incident_row(gone)
+    with pytest.raises(NotFoundError, match=r"no incident with id 'OLD' \(never recorded, or purged\)"):
+        store.incident_id_for("OLD")
+    assert store.incident_summaries([gone, kept]).keys() == {kept}
+    assert store.shot_outlines({gone: summary, kept: store.incident_summaries([kept])[kept]}).keys() == {kept}
+    # SQLite gives the next incident the purged id again: the old summary still finds nothing
+    reused = store.record_incident(sample_incident("NEWER", t0_ns=store.clock.now_ns()), FRAME).incident_id
+    assert reused == gone
+    with pytest.raises(NotFoundError, match=rf"no incident 'OLD' at #{gone} any more \(purged\)"):
+        store.engine_incident(gone, summary=summary)
+    assert store.shot_outlines({gone: summary}) == {}

@@ -6,7 +6,9 @@ and ``Users`` check roles, states and agency policy and write the records.  This
 only turns the console's vocabulary (engine incident ids, a chosen disposition in words,
 a CAD draft) into those calls, and keeps an ``AlertRecord`` view per incident for the
 widgets, refreshed from the store after every change.  Errors are the services' own
-``PermissionDenied`` / ``ValidationError`` / ``NotFoundError``.
+``PermissionDenied`` / ``ValidationError`` / ``NotFoundError``, and ``IncidentPurged`` when an
+alert the console shows has been purged from the store by the retention policy since it was
+read (only that purge deletes an engine-located incident: ``app.dispatch.retention``).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from localization.geometry import LocalFrame
 from localization.types import Incident
 
 from app.console_services.alert_record import AlertRecord, CitizenCall, Revision, split_address
+from app.console_services.cad import prefill
 from app.dispatch import CitizenCalls, Intake, MonitorStatus, User, Users, Workflow
 from app.dispatch.agency import AgencyProfile
 from app.dispatch.cad_entry import CadDraft, validate_cad
@@ -33,6 +36,34 @@ log = logging.getLogger(__name__)
 
 #: a history load this large ends with one full collector pass (see ``load_recent``)
 _FULL_PASS_AFTER_VIEWS = 5000
+#: a message about purged alerts names at most this many
+_NAMED_PURGED = 5
+
+
+def purged_message(views: Sequence[AlertRecord]) -> str:
+    """"Incident PT-0003 (#12) was purged under the retention policy: …", one sentence for
+    any number of alerts."""
+    names = ", ".join(f"{v.incident_id} (#{v.store_id})" for v in views[:_NAMED_PURGED])
+    if len(views) > _NAMED_PURGED:
+        names += f" and {len(views) - _NAMED_PURGED} more"
+    if len(views) == 1:
+        return f"Incident {names} was purged under the retention policy: it can no longer be read or changed"
+    return f"Incidents {names} were purged under the retention policy: they can no longer be read or changed"
+
+
+class IncidentPurged(NotFoundError):
+    """The incident of an alert the console shows is no longer in the store: the retention
+    purge removed it after the console had read it."""
+
+    def __init__(self, view: AlertRecord) -> None:
+        super().__init__(purged_message([view]))
+
+
+def unreadable_message(view: AlertRecord, exc: LookupError) -> str:
+    """What the console says when an alert's full incident cannot be read (``view.incident``)."""
+    if isinstance(exc, IncidentPurged):
+        return str(exc)
+    return f"Incident {view.incident_id} can no longer be read: {exc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +223,24 @@ class ConsoleDispatch:
         return view
 
     # ---- the user's actions (GUI thread) --------------------------------------------------------
-    def _id(self, incident_id: str) -> int:
-        return self.get(incident_id).store_id
+    def _stored_id(self, incident_id: str) -> int:
+        """The store id of the alert a user acts on, checked to still be that incident's
+        (``IncidentPurged`` when the retention purge has removed it)."""
+        view = self.get(incident_id)
+        try:
+            if self.store.get_incident_row(view.store_id).uid == view.incident_id:
+                return view.store_id
+        except NotFoundError:
+            pass
+        raise IncidentPurged(view)
+
+    def cad_prefill(self, incident_id: str) -> CadDraft:
+        """The CAD entry form's draft for this alert (``app.console_services.cad.prefill``)."""
+        self._stored_id(incident_id)
+        return prefill(self.get(incident_id), self.agency)
 
     def acknowledge(self, incident_id: str, user: User) -> AlertRecord:
-        self.workflow.acknowledge(self._id(incident_id), user.id)
+        self.workflow.acknowledge(self._stored_id(incident_id), user.id)
         return self.get_fresh(incident_id)
 
     def create_cad(self, incident_id: str, user: User, draft: CadDraft) -> AlertRecord:
@@ -205,7 +249,7 @@ class ConsoleDispatch:
         errors = validate_cad(draft, self.agency)
         if errors:
             raise ValidationError("; ".join(errors.values()))
-        sid = self._id(incident_id)
+        sid = self._stored_id(incident_id)
         if self.get(incident_id).state == "new":
             self.workflow.acknowledge(sid, user.id)
         units = list(draft.units) or list(draft.self_dispatched[:1])
@@ -218,23 +262,23 @@ class ConsoleDispatch:
         return self.get_fresh(incident_id)
 
     def on_scene(self, incident_id: str, user: User) -> AlertRecord:
-        self.workflow.on_scene(self._id(incident_id), user.id)
+        self.workflow.on_scene(self._stored_id(incident_id), user.id)
         return self.get_fresh(incident_id)
 
     def close(self, incident_id: str, user: User, disposition_label: str) -> AlertRecord:
         c = choice(disposition_label)
-        self.workflow.close(self._id(incident_id), user.id, c.disposition, evidence=c.evidence,
+        self.workflow.close(self._stored_id(incident_id), user.id, c.disposition, evidence=c.evidence,
                             other_source=c.other_source)
         return self.get_fresh(incident_id)
 
     def supervisor_confirm(self, incident_id: str, user: User) -> AlertRecord:
-        self.workflow.supervisor_confirm(self._id(incident_id), user.id)
+        self.workflow.supervisor_confirm(self._stored_id(incident_id), user.id)
         return self.get_fresh(incident_id)
 
     def link_call(self, incident_id: str, user: User, *, victim_confirmed: bool = False,
                   subject_description: str | None = None, vehicle_description: str | None = None,
                   discarded_weapon: str | None = None) -> AlertRecord:
-        self.calls.link_call(self._id(incident_id), user.id, victim_confirmed=victim_confirmed,
+        self.calls.link_call(self._stored_id(incident_id), user.id, victim_confirmed=victim_confirmed,
                              subject_description=subject_description, vehicle_description=vehicle_description,
                              discarded_weapon=discarded_weapon)
         return self.get_fresh(incident_id)
@@ -271,8 +315,12 @@ class ConsoleDispatch:
 
 
 def _read_engine_incident(store: Store, view: AlertRecord) -> Incident:
-    """A bulk-loaded view's full incident: the shots of the revision its summary describes."""
-    return store.engine_incident(view.store_id, summary=view.summary)
+    """A bulk-loaded view's full incident: the shots of the revision its summary describes.
+    Revisions are immutable, so that read fails only when the incident has been purged."""
+    try:
+        return store.engine_incident(view.store_id, summary=view.summary)
+    except NotFoundError as exc:
+        raise IncidentPurged(view) from exc
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ outlines — never its full incident, so history drawn at start-up reads no full
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -38,6 +38,14 @@ def ellipse_ring(frame: LocalFrame, x_m: float, y_m: float, e: Ellipse, n: int =
 def _ll(frame: LocalFrame, x_m: float, y_m: float) -> list[float]:
     lat, lon, _ = frame.to_geodetic(x_m, y_m)
     return [round(float(lat), 7), round(float(lon), 7)]
+
+
+def incident_features(recs: Sequence[AlertRecord], frame: LocalFrame,
+                      shots: Mapping[str, Sequence[ShotOutline]]) -> tuple[list[dict], list[AlertRecord]]:
+    """The map's features of the alerts whose shots are known (``ConsoleDispatch.shot_outlines``),
+    and apart the alerts that have none: their incident was purged from the store."""
+    drawn = [incident_feature(r, frame, shots[r.incident_id]) for r in recs if r.incident_id in shots]
+    return drawn, [r for r in recs if r.incident_id not in shots]
 
 
 def incident_feature(rec: AlertRecord, frame: LocalFrame, shots: Sequence[ShotOutline]) -> dict:

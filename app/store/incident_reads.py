@@ -59,11 +59,13 @@ _IN_IDS = "IN (SELECT value FROM json_each(?))"
 _SHOT_REVISION = ("SELECT sr.id FROM incident_revisions sr WHERE sr.incident_id = i.id AND EXISTS "
                   "(SELECT 1 FROM shots ss WHERE ss.revision_id = sr.id) ORDER BY sr.revision DESC LIMIT 1")
 #: the shots (alias ``f``) of the engine revisions that summaries describe, given as a JSON array
-#: of [store id, engine revision] (alias ``w``, from ``_summarised``): the newest stored revision
-#: with shots carrying that engine revision — the one ``engine_incident(id, summary=...)`` rebuilds
+#: of [store id, engine revision, uid] (alias ``w``, from ``_summarised``): the newest stored
+#: revision with shots carrying that engine revision — the one ``engine_incident(id, summary=...)``
+#: rebuilds — provided the store id still names that uid (ids of purged incidents can be reused)
 _SHOTS_OF_SUMMARIES = """
 FROM json_each(?) w JOIN shots f ON f.revision_id = (
-    SELECT r.id FROM incident_revisions r WHERE r.incident_id = json_extract(w.value, '$[0]')
+    SELECT r.id FROM incidents i JOIN incident_revisions r ON r.incident_id = i.id
+    WHERE i.id = json_extract(w.value, '$[0]') AND i.uid = json_extract(w.value, '$[2]')
     AND coalesce(r.engine_revision, 0) = json_extract(w.value, '$[1]')
     AND EXISTS (SELECT 1 FROM shots s WHERE s.revision_id = r.id) ORDER BY r.revision DESC LIMIT 1)
 """
@@ -85,7 +87,7 @@ def _notes(text: str | None) -> tuple[str, ...]:
 
 def _summarised(summaries: Mapping[int, IncidentSummary]) -> str:
     """The parameter of ``_SHOTS_OF_SUMMARIES`` for these summaries, by store id."""
-    return json.dumps([[int(iid), s.revision] for iid, s in summaries.items()])
+    return json.dumps([[int(iid), s.revision, s.id] for iid, s in summaries.items()])
 
 
 def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
@@ -101,7 +103,7 @@ class IncidentReads:
     def incident_id_for(self: Store, uid: str) -> int:
         row = self.conn.execute("SELECT id FROM incidents WHERE uid = ?", (uid,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no incident with id {uid!r}")
+            raise NotFoundError(f"no incident with id {uid!r} (never recorded, or purged)")
         return row[0]
 
     def get_incident_row(self: Store, incident_id: int) -> IncidentRow:
@@ -201,8 +203,10 @@ class IncidentReads:
                 "SELECT f.t_ns, f.x_m, f.y_m, f.err95_m, f.semi_major_m, f.semi_minor_m, f.orientation_deg, f.sensors, "
                 f"f.pulse_ids, f.residuals_ms, f.rms_ms, f.low_confidence, f.shooter {_SHOTS_OF_SUMMARIES} ORDER BY f.idx",
                 (_summarised({incident_id: summary}),)).fetchall()
-        if not rows:
-            raise NotFoundError(f"incident #{incident_id}: engine revision {summary.revision} is no longer stored")
+            if not rows:          # purged since the summary was read (the id may name a newer incident now)
+                if self._require_incident(conn, incident_id)["uid"] != summary.id:
+                    raise NotFoundError(f"no incident {summary.id!r} at #{incident_id} any more (purged)")
+                raise NotFoundError(f"incident #{incident_id}: engine revision {summary.revision} is no longer stored")
         shots = tuple(Shot(t_ns=s[0], x_m=s[1], y_m=s[2], err95_m=s[3], ellipse=Ellipse(s[4], s[5], s[6]),
                            sensors=tuple(json.loads(s[7])), pulse_ids=tuple(json.loads(s[8])),
                            residuals_ms=tuple(json.loads(s[9])), rms_ms=s[10], low_confidence=bool(s[11]))
@@ -216,7 +220,8 @@ class IncidentReads:
     def shot_outlines(self: Store, summaries: Mapping[int, IncidentSummary]) -> dict[int, tuple[ShotOutline, ...]]:
         """Where each shot of the revision each summary describes was located, with its 95 %
         ellipse and shooter — what a map draws — by store id, in one query and without
-        reading the rest of any shot.  Incidents no longer stored (purged) are left out."""
+        reading the rest of any shot.  Incidents no longer stored (purged; their store id
+        may name a newer incident now) are left out."""
         out: dict[int, list[ShotOutline]] = {}
         for iid, x_m, y_m, semi_major_m, semi_minor_m, orientation_deg, shooter in _plain(self.conn).execute(
                 "SELECT json_extract(w.value, '$[0]'), f.x_m, f.y_m, f.semi_major_m, f.semi_minor_m, "

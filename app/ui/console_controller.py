@@ -12,14 +12,13 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel
 
-from app.console_services.cad import prefill
 from app.console_services.clips import STAND_IN, clip_for, recorded_clip
-from app.console_services.console_dispatch import ConsoleDispatch
+from app.console_services.console_dispatch import ConsoleDispatch, purged_message, unreadable_message
 from app.dispatch import Session, permissions_of
 from app.dispatch.users import SESSION_IDLE_LOCK_S
 from app.dispatch.dispositions import LABELS
 from app.store import PermissionDenied, StoreError
-from app.console_services.map_features import coverage_ring, incident_feature, sensor_features
+from app.console_services.map_features import coverage_ring, incident_features, sensor_features
 from app.console_services.readout import clock_time, format_age, readout
 from app.console_services.site import ConsoleSite
 from app.qt.alert_queue_model import AlertQueueModel
@@ -237,9 +236,17 @@ class ConsoleController(QObject):
             self.window.status.showMessage(f"New alert: {len(new_kinds)} incident(s)", 4000)
 
     def push_records_to_map(self, recs) -> None:
-        if self.bridge is not None and recs:
-            shots = self.dispatch.shot_outlines(recs)        # history: no full incident read
-            self.bridge.push_incidents([incident_feature(r, self.site.frame, shots[r.incident_id]) for r in recs])
+        """Draw (or redraw) these alerts on the map; alerts whose incident has been purged
+        from the store are left off, and the status bar says so."""
+        if self.bridge is None or not recs:
+            return
+        features, purged = incident_features(recs, self.site.frame, self.dispatch.shot_outlines(recs))
+        if features:
+            self.bridge.push_incidents(features)
+        if purged:
+            message = purged_message(purged)
+            log.info("not drawn on the map: %s", message)
+            self.window.status.showMessage(message, 8000)
 
     def _on_rendered(self, ids, t_ns) -> None:
         for iid in ids:
@@ -273,7 +280,14 @@ class ConsoleController(QObject):
         try:
             rec.incident  # history views read their full incident on first use
         except LookupError as exc:  # e.g. purged by retention since the history was loaded
-            self.window.status.showMessage(f"Incident {rec.incident_id} can no longer be read: {exc}", 8000)
+            message = unreadable_message(rec, exc)
+            self.window.status.showMessage(message, 8000)
+            # Nothing is selected now: the pane says why instead of keeping the previous
+            # alert's read-out and audio, and the tick does not repeat the message.
+            self.selected_id = None
+            self.detail.set_record(None, message, now)
+            self._loaded_clip = None
+            self.waveform.set_clip(None)
             return
         text = readout(rec.incident, location_words=rec.location_words, near_words=rec.near_words,
                        reported_ns=rec.reported_ns, now_ns=now)
@@ -326,7 +340,12 @@ class ConsoleController(QObject):
         rec = self.selected_record()
         if rec is None or "cad_entry" not in self.perms():
             return None
-        self.cad_form = CadForm(prefill(rec, self.dispatch.agency), self.dispatch.agency, self.site.units, self.window)
+        try:
+            draft = self.dispatch.cad_prefill(rec.incident_id)
+        except LookupError as exc:  # purged since the console read it
+            self.window.status.showMessage(unreadable_message(rec, exc), 8000)
+            return None
+        self.cad_form = CadForm(draft, self.dispatch.agency, self.site.units, self.window)
         self.cad_form.accepted.connect(self._cad_accepted)
         self.idle.watch(self.cad_form)
         self.cad_form.open()

@@ -119,9 +119,12 @@ class IncidentDetail(QWidget):
         self.close_clicked.emit(self.disposition.currentText())
 
     def set_record(self, rec: AlertRecord | None, readout: str, now_ns: int) -> None:
+        """Show an alert with its read-out; with no alert, ``readout`` says why (or, empty,
+        that none is selected)."""
         self.record = rec
         if rec is None:
-            self.readout.setText("No alert selected. Use N / J to move to the next alert.")
+            self.readout.setStyleSheet("")
+            self.readout.setText(readout or "No alert selected. Use N / J to move to the next alert.")
             for lbl in (self.state_lbl, self.cad_lbl, self.units_lbl, self.ems_lbl, self.disp_lbl, self.accuracy_lbl):
                 lbl.setText("—")
             self.revisions.clear()
