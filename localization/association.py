@@ -25,6 +25,7 @@ arrivals, missed detections.  The search is *seeded* and *consistency-based*:
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ import numpy as np
 
 from localization.audibility import HearingModel
 from localization.site import SiteConditions
-from localization.solver import Fit, closed_form, deletion_rss, ray_times, refine, travel_times
+from localization.solver import Fit, closed_form, ray_times, refine, travel_times
 
 NEW, USED, TRIED = 0, 1, 2
 
@@ -781,10 +782,10 @@ class Associator:
     def _make_shot(self, rows: np.ndarray, sensors: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit,
                    ts: float, z_src: float, *, may_drop: bool = True) -> FoundShot | None:
         """The shot of a refined set — its inliers, if they are enough and their residuals
-        are within the site's typical scale.  A set that misfits only because of one
-        stray pulse (which pulled the fit towards itself, so the robust loss kept it) is
-        the shot without that pulse, when the rest are still enough for one and fit as
-        tightly as a small set must."""
+        are within the site's typical scale.  A set that misfits because a stray pulse
+        pulled the fit towards itself (so the robust loss kept it, and may have rejected
+        a true pulse instead) is the shot its other pulses agree on, when they are still
+        enough for one and fit as tightly as a small set must."""
         p = self.p
         keep = fit.inliers
         n_ok = int(keep.sum())
@@ -797,9 +798,13 @@ class Associator:
             # (Only once the site's scale is learnt: "tightly" means nothing before.)
             if not may_drop or n_ok <= p.min_sensors or len(self._sigmas) < p.sigma_min_shots:
                 return None
-            # The stray pulse is the one whose removal leaves the tightest fit: ranked
-            # from the hat matrix, then that one refit.
-            k = np.delete(np.flatnonzero(keep), int(np.argmin(deletion_rss(S, t, fit, p.c_mps, z_src))))
+            # The pulses that agree: the largest consensus of the set's exact four-pulse
+            # solutions (the pulled fit cannot say which pulse is the stray one — it may
+            # even have kept the stray and rejected a true pulse).  It may drop at most
+            # one of the fit's inliers.
+            k = self._consensus(S, t, fit, z_src, self._residual_limit(paths))
+            if k is None or len(k) < max(p.min_sensors, n_ok - 1):
+                return None
             f = refine(S[k], t[k], x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=fit.wind_mps,
                        dc_prior_mps=fit.dc_mps, estimate_nuisance=False, gate_s=p.tol_s, max_iter=6)
             # What remains is judged like a small set: it must fit tightly.
@@ -812,6 +817,30 @@ class Associator:
         return FoundShot(pulse_rows=rows[keep], fit=fit, z_src=z_src, low_confidence=n_ok < p.min_sensors,
                          residuals_s=fit.residuals_s[keep], S=S[keep], t=t[keep], t_ref=ts,
                          sensors=sensors[keep])
+
+    def _consensus(self, S: np.ndarray, t: np.ndarray, fit: Fit, z_src: float, gate_s: float) -> np.ndarray | None:
+        """Indices of the largest group of arrivals (``S``, ``t``: a chosen set, one pulse
+        per sensor) that one exact solution through four of them predicts within
+        ``gate_s`` (ties: the smallest residual sum).  Every four-pulse subset is solved
+        in one batched call, after the fit's wind is taken out of the times (a fit
+        pulled some way off still carries it nearly right).  At most ``_CONSENSUS_MAX``
+        arrivals, those the fit predicts best, take part.  None without a solution."""
+        c = self.p.c_mps + fit.dc_mps
+        xy = (fit.x_m, fit.y_m)
+        t = t - (travel_times(S, xy, z_src, c, fit.wind_mps)[0] - travel_times(S, xy, z_src, c, (0.0, 0.0))[0])
+        pool = np.argsort(np.abs(fit.residuals_s), kind="stable")[:_CONSENSUS_MAX]
+        sub = pool[_QUADS[len(pool)]]
+        sol = closed_form(S[sub], t[sub], c, z_src)
+        sol = sol[np.all(np.isfinite(sol), axis=1)]
+        if not len(sol):
+            return None
+        tau = ray_times(S[None, pool, 0] - sol[:, :1], S[None, pool, 1] - sol[:, 1:2], S[None, pool, 2] - z_src,
+                        c, (0.0, 0.0))[0]
+        r = t[pool][None, :] - sol[:, 2:3] - tau
+        ok = np.abs(r) <= gate_s
+        rss = np.where(ok, r * r, 0.0).sum(axis=1)
+        best = int(np.lexsort((rss, -ok.sum(axis=1)))[0])
+        return np.sort(pool[ok[best]])
 
     def _pick_pulses(self, rng, pick_s, pref, starts, counts, M, m, p_pref):
         """Column of a pulse for each picked sensor: its preferred pulse with probability
@@ -878,6 +907,12 @@ class Associator:
         far = np.hypot(out[:, 0] - seed_pos[0], out[:, 1] - seed_pos[1]) > 1.5 * self.p.max_range_m
         out = out[~far]
         return out if len(out) else None
+
+
+#: Arrivals taking part in the consensus search, and every four-of-n subset of indices.
+_CONSENSUS_MAX = 10
+_QUADS = {n: np.array(list(itertools.combinations(range(n), 4)), dtype=int).reshape(-1, 4)
+          for n in range(_CONSENSUS_MAX + 1)}
 
 
 def _median(x: np.ndarray) -> float:

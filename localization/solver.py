@@ -186,23 +186,6 @@ def refine(
     return best
 
 
-def deletion_rss(S: np.ndarray, t: np.ndarray, fit: Fit, c: float, z_src: float) -> np.ndarray:
-    """Per arrival of ``fit``'s inliers (in order): the residual sum of squares the fit
-    would have without it — ``RSS − r_j²/(1 − h_jj)``, from the hat matrix of the model
-    linearised at the fit (exact for a linear model, close at a converged fit).  One
-    pass ranks every leave-one-out refit without doing them."""
-    keep = fit.inliers
-    _, _, ux, uy, ceff = _geometry(S[keep], fit.x_m, fit.y_m, z_src, c + fit.dc_mps, np.asarray(fit.wind_mps))
-    J = np.column_stack([-ux / ceff, -uy / ceff, np.ones(len(ux))])
-    r = fit.residuals_s[keep]
-    try:
-        h = np.einsum("ij,jk,ik->i", J, np.linalg.inv(J.T @ J), J)
-    except np.linalg.LinAlgError:
-        return np.full(len(r), np.inf)
-    drop = r * r / np.maximum(1.0 - h, 1e-9)
-    return np.maximum(float(r @ r) - drop, 0.0)
-
-
 def _f_crit_01(d1: int, d2: int) -> float:
     """Conservative 99 % critical values of F(d1=3, d2) (table, interpolated)."""
     table = {1: 5403.0, 2: 99.17, 3: 29.46, 4: 16.69, 5: 12.06, 6: 9.78, 7: 8.45, 8: 7.59, 9: 6.99,

@@ -192,6 +192,41 @@ def test_stray_pulses_beyond_the_sites_residual_scale_are_not_a_shot(sensors):
     assert len(shots) == 1 and len(shots[0].pulse_rows) == 6
 
 
+def test_a_fit_pulled_by_a_stray_pulse_is_rescued_with_every_true_pulse(sensors):
+    """A stray pulse can pull the robust fit tens of metres off, so far that the fit keeps
+    the stray as an inlier and rejects a true pulse.  The shot is still the true pulses —
+    all of them, the rejected one too — not the pulled set nor one without its stray only."""
+    from dataclasses import replace
+
+    from localization.association import Associator, AssociationParams
+    from localization.solver import refine, travel_times
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    for _ in range(10):
+        a.note_sigma(1e-4)  # learnt from earlier shots
+    src = (-200.0, -750.0)
+    d = np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1])
+    idx = np.argsort(d)[[1, 2, 3, 4, 5, 9]]  # five that heard the shot, one with a stray pulse
+    S = pos[idx]
+    t = travel_times(S, src, 1.5, 343.0, (0.0, 0.0))[0] + np.random.default_rng(2).normal(0, 1e-4, 6)
+    t[5] += 0.011
+    fit = refine(S, t, x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
+    # the fit as a stray leaves it: pulled to a place that suits the stray, one true pulse rejected
+    at = (src[0] - 25.0, src[1] + 65.0)
+    tau = travel_times(S, at, 1.5, 343.0, (0.0, 0.0))[0]
+    r = t - tau
+    r -= np.median(r[[0, 1, 2, 3, 5]])
+    inl = np.array([True, True, True, False, True, True])
+    pulled = replace(fit, x_m=at[0], y_m=at[1], residuals_s=r, inliers=inl,
+                     sigma_s=float(np.sqrt(np.mean(r[inl] ** 2))))
+    assert pulled.sigma_s > 4e-3
+    shot = a._make_shot(np.arange(6), idx, S, t, pulled, 0.0, 1.5)
+    assert shot is not None
+    assert sorted(shot.pulse_rows.tolist()) == [0, 1, 2, 3, 4]
+    assert np.hypot(shot.fit.x_m - src[0], shot.fit.y_m - src[1]) < 1.0
+
+
 def test_late_uploads_of_a_located_shot_at_the_end_of_input_are_not_a_second_shot(sensors):
     """Sensors upload seconds late: a shot is located from the first reports, and the rest
     of its pulses arrive only as the input ends.  ``flush`` must still know the shot
