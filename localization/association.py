@@ -796,7 +796,7 @@ class Associator:
         paths = travel_times(S[keep], (fit.x_m, fit.y_m), z_src, p.c_mps, (0.0, 0.0))[0]
         if fit.sigma_s > self._residual_limit(paths):
             # (Only once the site's scale is learnt: "tightly" means nothing before.)
-            if not may_drop or n_ok <= p.min_sensors or len(self._sigmas) < p.sigma_min_shots:
+            if not may_drop or n_ok < p.min_sensors or len(t) <= p.min_sensors or len(self._sigmas) < p.sigma_min_shots:
                 return None
             # The pulses that agree: the largest consensus of the set's exact four-pulse
             # solutions (the pulled fit cannot say which pulse is the stray one — it may
