@@ -17,6 +17,7 @@ from app.dispatch.dispositions import LABELS
 from app.store import ManualClock
 from app.store.samples import T0_NS
 from tests.console_fixtures import aged_history, incidents, open_dispatch, purge, reopened
+from tests.store_fixtures import give_incident_ids_again_from
 
 PURGED = r"Incident SYN-0000\d\d \(#\d+\) was purged under the retention policy: it can no longer be read or changed"
 
@@ -85,8 +86,9 @@ def test_actions_on_a_purged_alert_say_it_was_purged_and_write_nothing(history, 
 
 
 def test_an_alert_whose_store_id_the_store_gave_to_a_newer_incident_is_still_purged(tmp_path):
-    """SQLite gives a new row the largest id + 1: when the purge removed the incident with the
-    largest id, the next one recorded gets its id.  The alert is still the purged incident."""
+    """The store never gives a purged incident's id again, but should an alert's store id name
+    another incident all the same — an older copy of the database restored from a backup counts
+    ids from where that copy was — the alert is still the purged incident (defence in depth)."""
     clock = ManualClock()
     writer = open_dispatch(tmp_path, clock)
     clock.advance((writer.agency.retention_years + 1) * 365.25 * 86400)
@@ -100,6 +102,7 @@ def test_an_alert_whose_store_id_the_store_gave_to_a_newer_incident_is_still_pur
         view = d.get(late.id)
         assert purge(d) == (view.store_id,)
         newer = incidents(1, clock, seed=33, first=2)[0]
+        give_incident_ids_again_from(writer.store, view.store_id)
         writer.record([newer])
         assert d.store.incident_id_for(newer.id) == view.store_id     # the id was given again
         with pytest.raises(IncidentPurged, match=late.id):

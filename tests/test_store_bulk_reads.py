@@ -4,65 +4,19 @@ without its shots (the shots of exactly the summarised revision added on demand)
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from typing import Iterator
 
 import pytest
 
-from app.dispatch import Retention, Users, Workflow, default_agency
-from app.dispatch.calls import CitizenCalls
-from app.store import ImportedIncident, IncidentQuery, IncidentSummary, NotFoundError, ShotOutline, Store
+from app.dispatch import Retention, default_agency
+from app.store import IncidentQuery, IncidentSummary, NotFoundError, ShotOutline, Store
 from app.store.samples import FRAME, T0_NS, sample_incident
-
-PW = "correct-horse"
-
-
-def _varied(store: Store, n: int = 24) -> list[int]:
-    """n engine incidents worked to different points of the workflow, some revised by the
-    engine or by a person, plus two imported incidents (no shots)."""
-    users = Users(store)
-    users.create("admin", "A", "admin", PW, actor=None)
-    users.create("disp", "D", "dispatcher", PW, actor="admin")
-    users.create("sup", "S", "supervisor", PW, actor="admin")
-    agency = default_agency()
-    wf, calls = Workflow(store, agency), CitizenCalls(store, agency)
-    ids = []
-    for i in range(n):
-        store.clock.advance(7)
-        inc = sample_incident(f"E{i:02d}", rounds=1 + i % 4, x_m=40.0 * i, t0_ns=T0_NS + i * 10**9)
-        if i % 5 == 1:
-            inc = dataclasses.replace(inc, tags=("mobile_shooter", "full_auto"), speed_mps=11.5, heading_deg=271.25,
-                                      notes=("audio: probable fireworks “crackle”", 'quote " and \\ backslash'),
-                                      gunfire_p=0.12, review_label="probable_fireworks", kind="possible_gunfire")
-        iid = store.record_incident(inc, FRAME, address=f"in front of {i} Elm St (near Elm St & {i}th Ave)",
-                                    exercise=i % 2 == 0).incident_id
-        ids.append(iid)
-        if i % 3 == 0:   # a later engine revision with one more round
-            store.clock.advance(2)
-            store.record_incident(sample_incident(f"E{i:02d}", revision=1, rounds=2 + i % 4, x_m=40.0 * i + 3,
-                                                  t0_ns=T0_NS + i * 10**9), FRAME, address=f"near {i} Elm St")
-        if i % 4 == 1:
-            wf.acknowledge(iid, "disp")
-            wf.dispatch(iid, "disp", ["1A1"])
-            wf.attach_unit(iid, "disp", "K9-4", self_dispatched=True)
-        if i % 4 == 2:
-            calls.link_call(iid, "disp", victim_confirmed=True, subject_description="red hoodie")
-        if i % 8 == 1:
-            wf.on_scene(iid, "disp")
-            wf.close(iid, "disp", "founded", evidence=["casings"])
-        if i % 7 == 3:
-            store.revise_incident(iid, actor="sup", reason="recount from the audio", rounds=9, kind="multiple_gunshots")
-    store.clock.advance(agency.ack_timeout_s + 5)
-    wf.escalate_overdue()
-    store.import_incidents([ImportedIncident(f"IMP-{k}", T0_NS + k, "single_gunshot", 1, 29.5, -140.5,
-                                             disposition="unfounded") for k in range(2)],
-                           actor="admin", source_label="vendor.csv")
-    return ids
+from tests.store_fixtures import give_incident_ids_again_from, varied_records
 
 
 def test_bulk_details_equal_one_by_one_for_every_filter_and_page(store):
-    _varied(store)
+    varied_records(store)
     for query, kw in ((None, {"limit": 1000}), (IncidentQuery(exercise=True), {"limit": 1000}),
                       (IncidentQuery(status="new"), {"limit": 5, "offset": 3}),
                       (None, {"limit": 7, "before": (T0_NS + 12 * 10**9, 10**9)})):
@@ -116,7 +70,7 @@ def _statements(store: Store) -> Iterator[list[str]]:
 
 
 def test_bulk_reads_cost_a_fixed_number_of_queries(store):
-    _varied(store)
+    varied_records(store)
     counts = []
     for limit in (3, 26):
         with _statements(store) as statements:
@@ -128,7 +82,7 @@ def test_bulk_reads_cost_a_fixed_number_of_queries(store):
 
 
 def test_summaries_describe_the_engine_incident_without_its_shots(store):
-    ids = _varied(store)
+    ids = varied_records(store)
     summaries = store.incident_summaries(ids + [9999])
     assert sorted(summaries) == sorted(ids)            # imported incidents (no shots) and unknown ids left out
     for iid in ids:
@@ -174,7 +128,7 @@ def test_bulk_read_sees_one_snapshot_while_another_connection_writes(store, tmp_
 
 
 def test_shot_outlines_are_the_shots_each_summary_describes_in_one_query(store):
-    ids = _varied(store)
+    ids = varied_records(store)
     summaries = store.incident_summaries(ids)
     with _statements(store) as statements:
         outlines = store.shot_outlines(summaries)
@@ -211,7 +165,9 @@ def test_readers_of_a_purged_incident_say_it_is_gone(store):
         store.incident_id_for("OLD")
     assert store.incident_summaries([gone, kept]).keys() == {kept}
     assert store.shot_outlines({gone: summary, kept: store.incident_summaries([kept])[kept]}).keys() == {kept}
-    # SQLite gives the next incident the purged id again: the old summary still finds nothing
+    # The store never gives the purged id again; had it been (an older copy of the database
+    # restored, say), the old summary would still find nothing: the readers check the uid too
+    give_incident_ids_again_from(store, gone)
     reused = store.record_incident(sample_incident("NEWER", t0_ns=store.clock.now_ns()), FRAME).incident_id
     assert reused == gone
     with pytest.raises(NotFoundError, match=rf"no incident 'OLD' at #{gone} any more \(purged\)"):

@@ -61,7 +61,8 @@ _SHOT_REVISION = ("SELECT sr.id FROM incident_revisions sr WHERE sr.incident_id 
 #: the shots (alias ``f``) of the engine revisions that summaries describe, given as a JSON array
 #: of [store id, engine revision, uid] (alias ``w``, from ``_summarised``): the newest stored
 #: revision with shots carrying that engine revision — the one ``engine_incident(id, summary=...)``
-#: rebuilds — provided the store id still names that uid (ids of purged incidents can be reused)
+#: rebuilds — provided the store id still names that uid (the store never gives an id twice, but an
+#: older copy of the database restored from a backup counts ids from where that copy was)
 _SHOTS_OF_SUMMARIES = """
 FROM json_each(?) w JOIN shots f ON f.revision_id = (
     SELECT r.id FROM incidents i JOIN incident_revisions r ON r.incident_id = i.id
@@ -203,7 +204,7 @@ class IncidentReads:
                 "SELECT f.t_ns, f.x_m, f.y_m, f.err95_m, f.semi_major_m, f.semi_minor_m, f.orientation_deg, f.sensors, "
                 f"f.pulse_ids, f.residuals_ms, f.rms_ms, f.low_confidence, f.shooter {_SHOTS_OF_SUMMARIES} ORDER BY f.idx",
                 (_summarised({incident_id: summary}),)).fetchall()
-            if not rows:          # purged since the summary was read (the id may name a newer incident now)
+            if not rows:          # purged since the summary was read (or the id names another incident)
                 if self._require_incident(conn, incident_id)["uid"] != summary.id:
                     raise NotFoundError(f"no incident {summary.id!r} at #{incident_id} any more (purged)")
                 raise NotFoundError(f"incident #{incident_id}: engine revision {summary.revision} is no longer stored")
@@ -220,8 +221,8 @@ class IncidentReads:
     def shot_outlines(self: Store, summaries: Mapping[int, IncidentSummary]) -> dict[int, tuple[ShotOutline, ...]]:
         """Where each shot of the revision each summary describes was located, with its 95 %
         ellipse and shooter — what a map draws — by store id, in one query and without
-        reading the rest of any shot.  Incidents no longer stored (purged; their store id
-        may name a newer incident now) are left out."""
+        reading the rest of any shot.  Incidents no longer stored (purged), or whose store
+        id names another incident, are left out."""
         out: dict[int, list[ShotOutline]] = {}
         for iid, x_m, y_m, semi_major_m, semi_minor_m, orientation_deg, shooter in _plain(self.conn).execute(
                 "SELECT json_extract(w.value, '$[0]'), f.x_m, f.y_m, f.semi_major_m, f.semi_minor_m, "

@@ -8,13 +8,19 @@ Immutability is enforced in the database itself, not only in Python:
 ``audit_log`` rows can never be updated or deleted, ``incident_revisions`` and
 ``shots`` can never be updated and are deleted only inside the retention purge
 (which raises ``maintenance.purging`` inside its own transaction).
+
+Ids shown to people or named in other records and the audit log are never given twice,
+even after the purge has deleted the newest ones (AUTOINCREMENT, since version 4).
 """
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from app.store.errors import SchemaError
+from app.store.table_rebuild import with_autoincrement
 from localization.types import REVIEW_LABELS
 
 ROLES: tuple[str, ...] = ("dispatcher", "supervisor", "analyst", "trainer", "admin")
@@ -308,11 +314,47 @@ ALTER TABLE incident_revisions ADD COLUMN review_label TEXT;
 """
 
 
+#: Ids that name a record outside its own row — an incident's "#N" in the console, reports,
+#: CAD records, ``tocsin report ils N`` and the audit log; a missed-incident report's "#N"; the
+#: citizen call and EMS request ids in audit entries — in tables whose rows the retention purge
+#: deletes.  Without AUTOINCREMENT SQLite gives a new row the largest id + 1, so purging the
+#: rows with the largest ids handed those ids to the next records.  Each table comes with the
+#: query for the largest of its ids that anything kept still names (the audit log is never
+#: purged), so that ids purged before this migration are not given out again either.
+#: Revision and shot ids are not here: nothing but their own incident's rows, which the purge
+#: deletes with them, ever names one.
+_V4_IDS_NEVER_REUSED: tuple[tuple[str, str], ...] = (
+    ("incidents", """
+        SELECT max(used) FROM (
+            SELECT CAST(entity_id AS INTEGER) AS used FROM audit_log WHERE entity = 'incident'
+            UNION ALL SELECT CAST(j.value AS INTEGER) FROM audit_log a, json_each(a.details, '$.incident_ids') j
+                      WHERE a.action = 'retention.purge'
+            UNION ALL SELECT incident_id FROM releases)"""),
+    ("citizen_calls", """
+        SELECT max(CAST(json_extract(details, '$.call_id') AS INTEGER)) FROM audit_log
+        WHERE action IN ('call.link_duplicate', 'ems.request')"""),
+    ("ems_requests", """
+        SELECT max(CAST(json_extract(details, '$.ems_request_id') AS INTEGER)) FROM audit_log
+        WHERE action = 'ems.request'"""),
+    ("missed_reports", "SELECT max(CAST(entity_id AS INTEGER)) FROM audit_log WHERE entity = 'missed_report'"),
+)
+
+
+def _v4_ids_never_reused(conn: sqlite3.Connection) -> None:
+    for table, ids_used_sql in _V4_IDS_NEVER_REUSED:
+        with_autoincrement(conn, table, ids_used_sql=ids_used_sql)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
     description: str
-    sql: str
+    sql: str = ""
+    #: run after ``sql``, in the same transaction: a change SQL alone cannot make (a table rebuild)
+    step: Callable[[sqlite3.Connection], None] | None = None
+    #: the migration rebuilds tables other tables reference: foreign-key enforcement is off
+    #: while it runs (dropping a referenced table would cascade) and on again afterwards
+    rebuilds_tables: bool = False
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -320,6 +362,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "dispatch workflow: users, sessions, alerts, acknowledgments, CAD, units, calls, EMS, "
                  "dispositions, missed reports, releases, legal holds", _V2_WORKFLOW),
     Migration(3, "audio verdict on incidents and revisions: gunfire probability and review label", _V3_AUDIO_VERDICT),
+    Migration(4, "ids never reused after a purge: incidents, citizen calls, EMS requests and missed-incident "
+                 "reports get AUTOINCREMENT ids (tables rebuilt keeping every row, index and trigger), each "
+                 "sequence above every id the audit log names", step=_v4_ids_never_reused, rebuilds_tables=True),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -345,25 +390,49 @@ def migrate(conn: sqlite3.Connection, *, now_ns: int, target: int = SCHEMA_VERSI
     for m in MIGRATIONS:
         if m.version <= version or m.version > target:
             continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-check inside the write lock: another process may have migrated meanwhile.
-            if current_version(conn) >= m.version:
-                conn.execute("ROLLBACK")
+        with _foreign_keys_off(conn, m.rebuilds_tables):
+            if not _apply(conn, m, now_ns):
                 continue
-            for statement in _split(m.sql):
-                conn.execute(statement)
-            if m.version == 1:
-                conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_ns INTEGER NOT NULL, description TEXT NOT NULL)")
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.version, now_ns, m.description))
-            conn.execute(f"PRAGMA user_version = {m.version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         applied.append(m.version)
     return applied
+
+
+def _apply(conn: sqlite3.Connection, m: Migration, now_ns: int) -> bool:
+    """One migration in one transaction; False when another connection applied it first."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-check inside the write lock: another process may have migrated meanwhile.
+        if current_version(conn) >= m.version:
+            conn.execute("ROLLBACK")
+            return False
+        for statement in _split(m.sql):
+            conn.execute(statement)
+        if m.step is not None:
+            m.step(conn)
+        if m.version == 1:
+            conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_ns INTEGER NOT NULL, description TEXT NOT NULL)")
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.version, now_ns, m.description))
+        conn.execute(f"PRAGMA user_version = {m.version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def _foreign_keys_off(conn: sqlite3.Connection, off: bool) -> Iterator[None]:
+    """Foreign-key enforcement off on this connection meanwhile (when ``off``), then as it was.
+    Set outside any transaction: inside one SQLite ignores the pragma."""
+    was_on = off and bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    if was_on:
+        conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        if was_on:
+            conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _split(sql: str) -> list[str]:
