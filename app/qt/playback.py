@@ -1,8 +1,9 @@
 """Clip playback as a small state machine around QtMultimedia.
 
-States: ``empty`` → (load) → ``stopped`` ⇄ ``playing`` ⇄ ``paused``.  The position is
-driven by a monotonic clock scaled by the playback speed, so the playhead, looping and
-end-of-clip all behave the same with or without a sound card.  When an audio output
+States: ``empty`` → (load) → ``stopped`` ⇄ ``playing`` ⇄ ``paused``, and back to ``empty``
+(unload) when the clip's alert is gone: nothing plays until another clip is loaded.  The
+position is driven by a monotonic clock scaled by the playback speed, so the playhead,
+looping and end-of-clip all behave the same with or without a sound card.  When an audio output
 exists, a QMediaPlayer plays the same clip in step (seeks and rate follow the machine);
 when none exists, ``audio_available`` is False and ``status_message`` says so.
 """
@@ -78,6 +79,18 @@ class PlaybackController(QObject):
         self._set_state("stopped")
         self.position_changed.emit(0.0)
         self.status_message.emit(self.status_text())
+
+    def unload(self) -> None:
+        """Forget the clip (its alert is no longer shown): back to ``empty``, where play,
+        toggle (Space) and seek do nothing until another clip is loaded."""
+        self._timer.stop()
+        if self._player is not None:
+            self._player.stop()
+            self._player.setSource(QUrl())
+        self.duration_s = 0.0
+        self._base_s = 0.0
+        self._set_state("empty")
+        self.position_changed.emit(0.0)
 
     # ---- transport -------------------------------------------------------------------------
     def position_s(self) -> float:

@@ -101,8 +101,10 @@ class WaveformView(QWidget):
         self.clip = clip
         if clip is None:
             self.curve.setData([], [])
-            self.playback.stop()
+            self.playback.unload()
+            self.pos_label.setText("—")
             self.source_label.setText("")
+            self.source_label.setToolTip("")
             return
         t = np.arange(len(clip.samples), dtype=np.float64) / clip.rate_hz
         self.curve.setData(t, clip.samples)
