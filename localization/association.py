@@ -64,6 +64,7 @@ class AssociationParams:
     burst_span_s: float = 2.5
     round_tol_s: float = 0.005
     same_place_m: float = 30.0
+    round_heard_fraction: float = 0.2
     min_round_gap_s: float = 0.05
     sigma_ratio: float = 4.0
     score_sigma_s: float = 0.005
@@ -231,7 +232,7 @@ class Associator:
             if len(cand) == 0:
                 break
             i = i + int(cand[0])
-            if not self.enabled[buf.sensor[i]] or self._explained(buf, i):
+            if not self.enabled[buf.sensor[i]] or self._explained(buf, np.array([i]))[0]:
                 buf.state[i] = TRIED
                 continue
             shot = self._from_seed(buf, i)
@@ -255,32 +256,40 @@ class Associator:
                    and math.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m) <= p.same_place_m
                    for k in self._recent)
 
-    def _explained(self, buf: PulseBuffer, i: int) -> bool:
-        """True when a shot already found predicts pulse ``i`` at its sensor — within
-        ``min_gate_s`` early or ``tol_s`` late — and took no pulse from that sensor: a
-        late-picked or slightly delayed arrival its fit left out, or a loud shot heard
-        beyond the association range.  Searching from it can only gather that shot's
-        pulses again, so it is not a seed (it stays available)."""
+    def _explained(self, buf: PulseBuffer, rows: np.ndarray) -> np.ndarray:
+        """Per pulse (buffer ``rows``): does a shot already found predict it at its sensor
+        — within ``min_gate_s`` early or ``tol_s`` late — while having taken no pulse from
+        that sensor?  Such a pulse is a late-picked or slightly delayed arrival its fit
+        left out, or one of a loud shot heard beyond the association range: searching
+        from it can only gather that shot's pulses again, so it is not a seed (it stays
+        available), and a set made mostly of such pulses is not another shot."""
         p = self.p
-        t = float(buf.t[i])
-        s = int(buf.sensor[i])
-        shots = [k for k in self._recent if 0.0 < t - k.fit.t0_s <= self.explain_s and s not in k.sensors]
+        t = buf.t[rows]
+        out = np.zeros(len(rows), dtype=bool)
+        lo, hi = float(t.min()) - self.explain_s, float(t.max())
+        shots = [k for k in self._recent if lo <= k.fit.t0_s < hi]
         if not shots:
-            return False
+            return out
         f = np.array([(k.fit.x_m, k.fit.y_m, k.z_src, k.fit.t0_s, k.fit.dc_mps) + k.fit.wind_mps for k in shots])
-        sx, sy, sz = self.pos[s]
-        tau = ray_times(sx - f[:, 0], sy - f[:, 1], sz - f[:, 2], p.c_mps + f[:, 4], (f[:, 5], f[:, 6]))[0]
-        r = t - f[:, 3] - tau
-        return bool(np.any((r >= -p.min_gate_s) & (r <= p.tol_s)))
+        took = np.zeros((len(shots), len(self.pos)), dtype=bool)
+        took[np.repeat(np.arange(len(shots)), [len(k.sensors) for k in shots]),
+             np.concatenate([k.sensors for k in shots])] = True
+        sens = buf.sensor[rows]
+        S = self.pos[sens]
+        tau = ray_times(S[None, :, 0] - f[:, :1], S[None, :, 1] - f[:, 1:2], S[None, :, 2] - f[:, 2:3],
+                        p.c_mps + f[:, 4:5], (f[:, 5:6], f[:, 6:7]))[0]
+        since = t[None, :] - f[:, 3:4]
+        r = since - tau
+        hit = (since > 0.0) & (since <= self.explain_s) & ~took[:, sens] & (r >= -p.min_gate_s) & (r <= p.tol_s)
+        return hit.any(axis=0)
 
     def _collect_rounds(self, buf: PulseBuffer, anchors: list[FoundShot], shots: list[FoundShot],
                         ready_t: float) -> None:
-        """Further rounds from the anchors' places (and from those rounds' places), added
-        to ``shots``."""
+        """Further rounds from the anchors' places (and from those rounds' places),
+        accepted as they are found and added to ``shots``."""
         pending = list(anchors)
         while pending:
             for found in self._same_place_rounds(buf, pending.pop(), ready_t):
-                self._accept(buf, found)
                 shots.append(found)
                 pending.append(found)
 
@@ -406,6 +415,10 @@ class Associator:
             g = round_shot.fit
             if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
                 continue
+            # A round from the same place is heard where the shot was: pulses lining up at
+            # other sensors only are another shooter's, near the same line of sight.
+            if np.isin(round_shot.sensors, shot.sensors).sum() < p.round_heard_fraction * len(shot.sensors):
+                continue
             # Same paths, same residual scale: a round fitting much worse than the shot it
             # was found from is pulses of another place that line up by chance.
             if g.sigma_s > max(p.sigma_ratio * f.sigma_s, p.sigma_floor_s):
@@ -424,8 +437,9 @@ class Associator:
             free &= ~used
             taken = np.append(taken, g.t0_s)
             clear &= np.abs(lag - g.t0_s) >= min_gap
-            # Mark now so that later candidates here do not reuse the pulses.
-            buf.state[round_shot.pulse_rows] = USED
+            # Accept now: later candidates here must not reuse its pulses, and may be
+            # its leftovers.
+            self._accept(buf, round_shot)
             out.append(round_shot)
         return out, waiting
 
@@ -513,6 +527,9 @@ class Associator:
         p = self.p
         sens = buf.sensor[shot.pulse_rows]
         if len(sens) <= p.hearing_test_max_sensors and not self._heard_like_a_shot(shot, buf, sens):
+            return False
+        # Leftovers: most of the pulses are arrivals a shot already found predicts.
+        if 2 * int(self._explained(buf, shot.pulse_rows).sum()) > len(sens):
             return False
         # Echo test: most of this shot's pulses trail, at the same sensor and within the
         # echo window, a pulse already used by a shot heard by many more sensors.

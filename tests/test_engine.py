@@ -227,6 +227,67 @@ def test_a_fit_pulled_by_a_stray_pulse_is_rescued_with_every_true_pulse(sensors)
     assert np.hypot(shot.fit.x_m - src[0], shot.fit.y_m - src[1]) < 1.0
 
 
+def test_a_set_made_of_a_found_shots_leftover_pulses_is_not_another_shot(sensors):
+    """A loud shot is heard by more sensors than its fit took (distant ones, late picks).
+    Pulses that shot predicts at sensors it did not use are its leftovers: a set made
+    mostly of them is not a second shot — until no shot found explains them."""
+    from localization.association import USED, Associator, AssociationParams, PulseBuffer
+    from localization.solver import refine, travel_times
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    src = (150.0, -80.0)
+    order = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))
+    took, left = order[:6], order[6:11]
+    heard = np.concatenate([took, left])
+    tau = travel_times(pos[heard], src, 1.5, 343.0, (0.0, 0.0))[0]
+    buf = PulseBuffer()
+    buf.add(tau, heard, np.full(11, 30.0), np.arange(11))
+    rows = {int(buf.sensor[r]): r for r in range(len(buf))}
+    took_rows = np.array([rows[s] for s in took])
+    left_rows = np.array([rows[s] for s in left])
+
+    def shot_of(a, r):
+        fit = refine(pos[buf.sensor[r]], buf.t[r], x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
+        return a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
+
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    leftovers = shot_of(a, left_rows)
+    assert leftovers is not None and a._plausible(leftovers, buf)  # nothing explains them yet
+    first = shot_of(a, took_rows)
+    a._accept(buf, first)
+    assert np.all(buf.state[took_rows] == USED)
+    assert a._explained(buf, left_rows).all()
+    assert not a._plausible(shot_of(a, left_rows), buf)
+
+
+def test_a_round_from_a_shots_place_is_heard_where_the_shot_was(sensors):
+    """Searching a shot's place for further rounds, pulses that line up on one emission
+    time only at sensors that did not hear the shot are another shooter's (near the same
+    line of sight), not a round from here; a round heard where the shot was is found."""
+    from localization.association import Associator, AssociationParams, PulseBuffer
+    from localization.solver import refine, travel_times
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    src = (150.0, -80.0)
+    order = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))
+    took = order[:6]
+
+    def search(round_sensors):
+        a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+        heard = np.concatenate([took, round_sensors])
+        t = travel_times(pos[heard], src, 1.5, 343.0, (0.0, 0.0))[0] + np.repeat([0.0, 0.4], [6, len(round_sensors)])
+        buf = PulseBuffer()
+        buf.add(t, heard, np.full(len(t), 30.0), np.arange(len(t)))
+        r = np.flatnonzero(np.isin(buf.ref, np.arange(6)))
+        fit = refine(pos[buf.sensor[r]], buf.t[r], x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
+        anchor = a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
+        a._accept(buf, anchor)
+        return a._search_rounds(buf, anchor, ready_t=np.inf)[0]
+
+    assert len(search(order[1:6])) == 1
+    assert search(order[6:11]) == []
+
+
 def test_late_uploads_of_a_located_shot_at_the_end_of_input_are_not_a_second_shot(sensors):
     """Sensors upload seconds late: a shot is located from the first reports, and the rest
     of its pulses arrive only as the input ends.  ``flush`` must still know the shot
