@@ -190,3 +190,76 @@ def test_typing_in_the_queue_search_filters_once_the_typing_pauses(qtbot, setup)
     view.search.setText("syn-000004")
     qtbot.keyClick(view.search, Qt.Key.Key_Return)                    # Return filters at once
     assert calls[-1] == "syn-000004" and view.proxy.incident_id_at(0) == "SYN-000004"
+
+
+def _display_ids(model) -> list[str]:
+    return [model.index(r, 0).data(Role.INCIDENT_ID) for r in range(model.rowCount())]
+
+
+def test_removed_alerts_leave_the_model_and_every_other_row_keeps_its_place(qtmodeltester, setup):
+    clock, d, model = setup
+    model.load([ingest(d, inc)[0] for inc in incidents(14, clock)])
+    model.sort(Col.LOCATION, Qt.SortOrder.AscendingOrder)          # purged rows scattered, some adjacent
+    qtmodeltester.check(model, force_py=True)
+    proxy = AlertQueueProxy()
+    proxy.setSourceModel(model)
+    proxy.set_text("syn-00000")                                    # SYN-000000 … SYN-000009
+    before = _display_ids(model)
+    gone = {before[0], before[1], before[5], before[6], before[7], before[-1], "SYN-999999"}
+    removed = []
+    model.rowsAboutToBeRemoved.connect(lambda _p, first, last: removed.append(
+        [model.index(r, 0).data(Role.INCIDENT_ID) for r in range(first, last + 1)]))
+    assert model.remove(gone) == 6                                 # the unknown id is ignored
+    assert sorted(sum(removed, [])) == sorted(gone - {"SYN-999999"}) and len(removed) == 3   # one removal per run
+    kept = [i for i in before if i not in gone]
+    assert _display_ids(model) == kept
+    assert [model.row_of(i) for i in kept] == list(range(len(kept))) and model.row_of(before[5]) == -1
+    records, keys = model.stored()
+    assert keys == [f"{r.location_words} {r.near_words or ''} {r.incident_id} {r.cad_number or ''}".lower()
+                    for r in records]                              # search texts stay beside their rows
+    assert {proxy.incident_id_at(r) for r in range(proxy.rowCount())} == {i for i in kept if i < "SYN-000010"}
+    model.add_or_update(ingest(d, incidents(1, clock, first=20)[0])[0])   # the model goes on as before
+    assert _display_ids(model) == ["SYN-000020", *kept]
+    assert model.remove(kept) == len(kept) and _display_ids(model) == ["SYN-000020"]
+    qtmodeltester.check(model, force_py=True)
+
+
+def _queue_view(qtbot, setup, n=6):
+    from app.ui.alert_queue_view import AlertQueueView
+
+    clock, d, model = setup
+    model.load([ingest(d, inc)[0] for inc in incidents(n, clock)])
+    view = AlertQueueView(model)
+    qtbot.addWidget(view)
+    view.proxy.set_state_filter("all")
+    announced = []
+    view.incident_selected.connect(announced.append)
+    return view, announced
+
+
+def test_removing_the_current_alert_names_the_next_one_down_the_queue(qtbot, setup):
+    view, announced = _queue_view(qtbot, setup)
+    shown = [view.proxy.incident_id_at(r) for r in range(view.proxy.rowCount())]   # newest first
+    view.select(shown[2])
+    announced.clear()
+    assert view.remove({shown[2], shown[3]}) == shown[4]            # the next row that stays
+    assert announced == []                                         # the queue announced no choice itself
+    assert view.select(shown[4]) and view.current_incident_id() == shown[4]
+    assert view.remove({shown[4], shown[5]}) == shown[1]            # at the bottom: the nearest above
+    assert announced == []
+    assert view.select(shown[1]) and view.current_incident_id() == shown[1]
+    assert view.remove({shown[0]}) is None                         # not the current one: it stays current
+    assert view.current_incident_id() == shown[1] and announced == []
+    assert view.remove({shown[1]}) is None and view.proxy.rowCount() == 0
+    assert view.current_incident_id() is None and view.count_label.text() == "0 shown / 0"
+
+
+def test_the_next_alert_is_the_next_one_the_filtered_queue_shows(qtbot, setup):
+    view, announced = _queue_view(qtbot, setup)
+    clock, d, model = setup
+    d.acknowledge("SYN-000003", d.users.get("disp1"))
+    model.record_changed("SYN-000003")
+    view.state_filter.setCurrentIndex(view.state_filter.findData("unacknowledged"))   # SYN-000003 hidden
+    assert view.select("SYN-000004")
+    assert view.remove({"SYN-000004"}) == "SYN-000002"                 # SYN-000003 is not shown
+    assert model.row_of("SYN-000003") >= 0

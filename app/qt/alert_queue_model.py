@@ -9,12 +9,12 @@ for a Python ``lessThan`` per comparison.  Ages are computed when painted; the v
 repaints once a second instead of the model emitting 50,000 ``dataChanged`` rows.
 Each row's lowercase search text (``search_text``) is kept beside its record and refreshed
 by ``add_or_update`` / ``record_changed`` / ``load``, so the filter proxy matches a text in
-one pass over plain strings.
+one pass over plain strings.  ``remove`` takes out alerts whose incident was purged.
 """
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Callable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
@@ -126,6 +126,29 @@ class AlertQueueModel(HeaderedTableModel):
         self._keys = [search_text(r) for r in self._items]
         self._pos = {r.incident_id: i for i, r in enumerate(self._items)}
         self.endResetModel()
+
+    def remove(self, incident_ids: Iterable[str]) -> int:
+        """Take these alerts out (their incident was purged from the store); ids not in the
+        queue are ignored.  Each run of adjacent rows goes in one row removal, so the other
+        rows keep their place, selection and scroll position.  Returns how many went."""
+        stored = sorted({self._pos[i] for i in incident_ids if i in self._pos}, reverse=True)
+        runs: list[list[int]] = []                      # [lowest, highest] storage index, highest runs first
+        for i in stored:
+            if runs and runs[-1][0] == i + 1:
+                runs[-1][0] = i
+            else:
+                runs.append([i, i])
+        for lo, hi in runs:        # from the top of storage down: the runs still to go keep their indices
+            n = len(self._items)
+            self.beginRemoveRows(QModelIndex(), n - 1 - hi, n - 1 - lo)
+            for rec in self._items[lo:hi + 1]:
+                del self._pos[rec.incident_id]
+            del self._items[lo:hi + 1]
+            del self._keys[lo:hi + 1]
+            for j in range(lo, len(self._items)):
+                self._pos[self._items[j].incident_id] = j
+            self.endRemoveRows()
+        return len(stored)
 
     def record_changed(self, incident_id: str) -> None:
         i = self._pos.get(incident_id)

@@ -1,6 +1,8 @@
 """The alert queue dock: filter bar + table on the model/proxy."""
 from __future__ import annotations
 
+from typing import Collection
+
 from PySide6.QtCore import QItemSelectionModel, QTimer, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMenu, QTableView, QVBoxLayout, QWidget)
@@ -19,6 +21,7 @@ class AlertQueueView(QWidget):
         self.model = model
         self.proxy = AlertQueueProxy(self)
         self.proxy.setSourceModel(model)
+        self._removing = False
 
         self.state_filter = QComboBox()
         self.state_filter.setObjectName("state_filter")
@@ -147,6 +150,8 @@ class AlertQueueView(QWidget):
         self.count_label.setText(f"{self.proxy.rowCount():,} shown / {self.model.rowCount():,}")
 
     def _current_changed(self, current, _previous) -> None:
+        if self._removing:
+            return      # Qt moving the current row off rows being removed: not the user's choice
         if current.isValid():
             iid = self.proxy.incident_id_at(current.row())
             if iid:
@@ -172,6 +177,28 @@ class AlertQueueView(QWidget):
             idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(idx)
         return True
+
+    def remove(self, incident_ids: Collection[str]) -> str | None:
+        """Take these alerts out of the queue (their incident was purged); the other alerts stay
+        as they were.  When the current alert is among them, returns the alert shown in its place
+        — the next one down the queue as filtered and sorted, else the nearest one above, else
+        None — for the caller to select; the queue itself announces no selection meanwhile."""
+        gone = set(incident_ids)
+        current = self.table.currentIndex()
+        successor = None
+        if current.isValid() and self.proxy.incident_id_at(current.row()) in gone:
+            rows = self.proxy.rowCount()
+            below = (self.proxy.incident_id_at(r) for r in range(current.row() + 1, rows))
+            above = (self.proxy.incident_id_at(r) for r in range(current.row() - 1, -1, -1))
+            successor = next((i for i in below if i not in gone), None) or next(
+                (i for i in above if i not in gone), None)
+        self._removing = True
+        try:
+            self.model.remove(gone)
+        finally:
+            self._removing = False
+        self._update_count()        # the proxy drops its rows before the model has: count again
+        return successor
 
     def move(self, step: int) -> None:
         """Next (+1) / previous (-1) alert in the current order."""
