@@ -114,3 +114,37 @@ def test_an_alert_whose_store_id_the_store_gave_to_a_newer_incident_is_still_pur
     finally:
         d.store.close_all()
         writer.store.close_all()
+
+
+def test_the_alerts_a_purge_removed_are_found_and_forgotten_all_at_once(history):
+    d, old, new = history
+    assert d.forget_purged() == []
+    purge(d)
+    gone = d.forget_purged()
+    assert sorted(v.incident_id for v in gone) == sorted(old)
+    assert [(v.reported_ns, v.store_id) for v in gone] == sorted((v.reported_ns, v.store_id) for v in gone)
+    assert sorted(v.incident_id for v in d.records()) == sorted(new) and len(d) == 3
+    with pytest.raises(KeyError, match=r"no incident with id 'SYN-0000\d\d' \(never recorded, or purged\)"):
+        d.get(old[0])
+    assert d.forget_purged() == []
+    assert d.get(new[0]).incident.id == new[0]            # the others are read as before
+
+
+def test_an_alert_whose_store_id_names_another_incident_is_forgotten_as_purged(tmp_path):
+    clock = ManualClock()
+    writer = open_dispatch(tmp_path, clock)
+    clock.advance((writer.agency.retention_years + 1) * 365.25 * 86400)
+    late = make_incident(np.random.default_rng(32), 1, T0_NS, radius_m=600)   # older than the records kept
+    writer.record([late])
+    d = reopened(writer)
+    try:
+        view = d.load_recent(10)[0]
+        purge(d)
+        give_incident_ids_again_from(writer.store, view.store_id)      # an older copy of the database restored
+        newer = incidents(1, clock, seed=33, first=2)[0]
+        writer.record([newer])
+        assert d.store.incident_id_for(newer.id) == view.store_id
+        assert d.forget_purged() == [view] and d.records() == []
+    finally:
+        d.store.close_all()
+        writer.store.close_all()

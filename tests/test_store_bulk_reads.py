@@ -164,12 +164,14 @@ def test_readers_of_a_purged_incident_say_it_is_gone(store):
     with pytest.raises(NotFoundError, match=r"no incident with id 'OLD' \(never recorded, or purged\)"):
         store.incident_id_for("OLD")
     assert store.incident_summaries([gone, kept]).keys() == {kept}
+    assert store.incident_uids([gone, kept, 9999]) == {kept: "NEW"}
     assert store.shot_outlines({gone: summary, kept: store.incident_summaries([kept])[kept]}).keys() == {kept}
     # The store never gives the purged id again; had it been (an older copy of the database
     # restored, say), the old summary would still find nothing: the readers check the uid too
     give_incident_ids_again_from(store, gone)
     reused = store.record_incident(sample_incident("NEWER", t0_ns=store.clock.now_ns()), FRAME).incident_id
     assert reused == gone
+    assert store.incident_uids([gone, kept]) == {kept: "NEW", gone: "NEWER"}
     with pytest.raises(NotFoundError, match=rf"no incident 'OLD' at #{gone} any more \(purged\)"):
         store.engine_incident(gone, summary=summary)
     assert store.shot_outlines({gone: summary}) == {}

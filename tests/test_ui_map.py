@@ -9,7 +9,7 @@ import time
 import pytest
 
 from app.console_services.demo_seed import DEMO_PASSWORD
-from tests.console_fixtures import build_controller, incidents, recorded
+from tests.console_fixtures import build_controller, incidents, purge, recorded
 
 ENV_NOISE = ("QRhiGles2.*", "Failed to create RHI.*", ".*propagateSizeHints.*", "GPUInfo.*",
              ".*Failed to connect to the bus.*", "Sandboxing disabled.*")
@@ -53,5 +53,32 @@ def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
     remote = js(qtbot, ctl.map, "Array.from(document.querySelectorAll('script[src],link[href]'))"
                                 ".map(e => e.src || e.href).filter(u => /^https?:/.test(u)).length")
     assert remote == 0
+    assert ctl.map.map_page.js_errors == []
+    ctl.shutdown()
+
+
+@pytest.mark.qt_log_ignore(*ENV_NOISE)
+def test_alerts_taken_off_the_console_leave_the_page_and_its_selection(qtbot):
+    ctl, clock = build_controller(qtbot, "sup1", with_map=True)
+    ctl.window.resize(1200, 800)
+    ctl.window.show()
+    qtbot.waitUntil(lambda: ctl.bridge.is_ready, timeout=20000)
+    old = incidents(2, clock, seed=21, rounds=2)
+    ctl.on_incidents(recorded(ctl, old))
+    clock.advance((ctl.dispatch.agency.retention_years + 1) * 365.25 * 86400)
+    new = incidents(1, clock, seed=22, first=2, rounds=3)
+    ctl.on_incidents(recorded(ctl, new))
+    qtbot.waitUntil(lambda: ctl.bridge.rendered_count >= 3, timeout=5000)
+    ctl.select_incident(old[0].id)
+    qtbot.waitUntil(lambda: js(qtbot, ctl.map, "window.tocsin.selected()") == old[0].id, timeout=5000)
+    assert js(qtbot, ctl.map, "document.querySelectorAll('.shot-num').length") == 2 + 2 + 3
+
+    purge(ctl.dispatch)
+    ctl.acknowledge()                                         # finds the alert purged: both old ones go
+    drawn = "JSON.stringify(Object.keys(window.tocsin.incidents))"
+    qtbot.waitUntil(lambda: json.loads(js(qtbot, ctl.map, drawn)) == [new[0].id], timeout=5000)
+    qtbot.waitUntil(lambda: js(qtbot, ctl.map, "window.tocsin.selected()") == new[0].id, timeout=5000)
+    assert js(qtbot, ctl.map, "document.querySelectorAll('.shot-num').length") == 3
+    assert js(qtbot, ctl.map, "document.querySelectorAll('.inc-label.selected').length") == 1
     assert ctl.map.map_page.js_errors == []
     ctl.shutdown()

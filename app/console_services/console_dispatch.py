@@ -57,6 +57,7 @@ class IncidentPurged(NotFoundError):
 
     def __init__(self, view: AlertRecord) -> None:
         super().__init__(purged_message([view]))
+        self.view = view
 
 
 def unreadable_message(view: AlertRecord, exc: LookupError) -> str:
@@ -125,9 +126,22 @@ class ConsoleDispatch:
         if view is None:
             try:
                 return self._refresh(incident_id, self.store.incident_id_for(incident_id))
-            except NotFoundError:
-                raise KeyError(f"no incident {incident_id!r}") from None
+            except NotFoundError as exc:
+                raise KeyError(str(exc)) from None
         return view
+
+    def forget_purged(self) -> list[AlertRecord]:
+        """The views whose incident the retention purge has removed from the store (their store
+        id names no incident, or another one), oldest first — forgotten, so the console shows
+        them no more.  One query for every view: an alert found purged brings the others the
+        same purge removed with it."""
+        stored = self.store.incident_uids(v.store_id for v in self._views.values())
+        gone = sorted((v for v in self._views.values() if stored.get(v.store_id) != v.incident_id),
+                      key=lambda v: (v.reported_ns, v.store_id))
+        for v in gone:
+            del self._views[v.incident_id]
+            self._engine.pop(v.incident_id, None)
+        return gone
 
     def shot_outlines(self, views: Sequence[AlertRecord]) -> dict[str, tuple[ShotOutline, ...]]:
         """Each view's shots as the map draws them, by incident id: from its full incident when

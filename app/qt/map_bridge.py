@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class MapBridge(QObject):
     # to JS
     incidents_pushed = Signal(str)     # JSON list of incident features
+    incidents_removed = Signal(str)    # JSON list of incident ids to take off the map
     selection_changed = Signal(str)    # JSON {"id": ...} or {"id": null}
     layers_changed = Signal(str)       # JSON {"sensors": bool, ...}
     view_requested = Signal(str)       # JSON {"fit": "incident"|"city"}
@@ -36,6 +37,11 @@ class MapBridge(QObject):
     # ---- Python side API -------------------------------------------------------------------
     def push_incidents(self, features: list[dict]) -> None:
         self._send(self.incidents_pushed, json.dumps(features, separators=(",", ":")))
+
+    def remove_incidents(self, incident_ids: list[str]) -> None:
+        """Take these alerts off the map (their incident was purged); a removed selection
+        becomes no selection."""
+        self._send(self.incidents_removed, json.dumps(list(incident_ids)))
 
     def select(self, incident_id: str | None) -> None:
         self._send(self.selection_changed, json.dumps({"id": incident_id}))

@@ -107,6 +107,12 @@ class IncidentReads:
             raise NotFoundError(f"no incident with id {uid!r} (never recorded, or purged)")
         return row[0]
 
+    def incident_uids(self: Store, incident_ids: Iterable[int]) -> dict[int, str]:
+        """The uid each of these store ids names now; ids no longer stored (purged) are left
+        out.  One query for any number of ids."""
+        return dict(_plain(self.conn).execute(f"SELECT id, uid FROM incidents WHERE id {_IN_IDS}",
+                                              (json.dumps([int(i) for i in incident_ids]),)))
+
     def get_incident_row(self: Store, incident_id: int) -> IncidentRow:
         return IncidentRow.from_sql(self._require_incident(self.conn, incident_id))
 

@@ -13,7 +13,8 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel
 
 from app.console_services.clips import STAND_IN, clip_for, recorded_clip
-from app.console_services.console_dispatch import ConsoleDispatch, purged_message, unreadable_message
+from app.console_services.console_dispatch import (ConsoleDispatch, IncidentPurged, purged_message,
+                                                   unreadable_message)
 from app.dispatch import Session, permissions_of
 from app.dispatch.users import SESSION_IDLE_LOCK_S
 from app.dispatch.dispositions import LABELS
@@ -237,16 +238,38 @@ class ConsoleController(QObject):
 
     def push_records_to_map(self, recs) -> None:
         """Draw (or redraw) these alerts on the map; alerts whose incident has been purged
-        from the store are left off, and the status bar says so."""
+        from the store are left off and taken off the console (``_take_off_purged``)."""
         if self.bridge is None or not recs:
             return
         features, purged = incident_features(recs, self.site.frame, self.dispatch.shot_outlines(recs))
         if features:
             self.bridge.push_incidents(features)
         if purged:
-            message = purged_message(purged)
-            log.info("not drawn on the map: %s", message)
-            self.window.status.showMessage(message, 8000)
+            self._take_off_purged(purged)
+
+    def _take_off_purged(self, found) -> bool:
+        """Alerts a read or an action ``found`` purged from the store: every alert whose
+        incident the retention purge removed (``ConsoleDispatch.forget_purged`` finds them all
+        at once) leaves the queue, the map, the detail pane and the audio, and a removed
+        selection passes to the alert shown in its place in the queue.  The status bar names
+        them, the ones found first.  False when the store still holds them all (none removed)."""
+        gone = self.dispatch.forget_purged()
+        first = {v.incident_id for v in found}
+        gone.sort(key=lambda v: v.incident_id not in first)
+        message = purged_message(gone or found)
+        log.info("taken off the console: %s", message)
+        if gone:
+            ids = [v.incident_id for v in gone]
+            successor = self.queue.remove(ids)
+            if self.bridge is not None:
+                self.bridge.remove_incidents(ids)
+            if self.selected_id in ids:
+                self._show_nothing(message)
+                if successor is not None:
+                    self.select_incident(successor)
+            self._refresh_supervisor()
+        self.window.status.showMessage(message, 8000)
+        return bool(gone)
 
     def _on_rendered(self, ids, t_ns) -> None:
         for iid in ids:
@@ -280,14 +303,11 @@ class ConsoleController(QObject):
         try:
             rec.incident  # history views read their full incident on first use
         except LookupError as exc:  # e.g. purged by retention since the history was loaded
+            if isinstance(exc, IncidentPurged) and self._take_off_purged([rec]):
+                return
             message = unreadable_message(rec, exc)
             self.window.status.showMessage(message, 8000)
-            # Nothing is selected now: the pane says why instead of keeping the previous
-            # alert's read-out and audio, and the tick does not repeat the message.
-            self.selected_id = None
-            self.detail.set_record(None, message, now)
-            self._loaded_clip = None
-            self.waveform.set_clip(None)
+            self._show_nothing(message)
             return
         text = readout(rec.incident, location_words=rec.location_words, near_words=rec.near_words,
                        reported_ns=rec.reported_ns, now_ns=now)
@@ -308,6 +328,14 @@ class ConsoleController(QObject):
         self._clip_stand_in = clip.source == STAND_IN
         self.waveform.set_clip(clip)
 
+    def _show_nothing(self, why: str) -> None:
+        """Nothing is selected now: the pane says why instead of keeping the previous alert's
+        read-out, its audio is unloaded (Space plays nothing), and the tick does not repeat it."""
+        self.selected_id = None
+        self.detail.set_record(None, why, self.clock.now_ns())
+        self._loaded_clip = None
+        self.waveform.set_clip(None)
+
     def selected_record(self):
         if self.selected_id is None:
             return None
@@ -320,6 +348,9 @@ class ConsoleController(QObject):
             rec = fn(*args, **kwargs)
         except PermissionDenied as exc:
             self.window.status.showMessage(f"Not allowed: {exc}", 8000)
+            return None
+        except IncidentPurged as exc:
+            self._take_off_purged([exc.view])
             return None
         except (StoreError, KeyError) as exc:
             self.window.status.showMessage(str(exc).strip("'\""), 8000)
@@ -342,9 +373,13 @@ class ConsoleController(QObject):
             return None
         try:
             draft = self.dispatch.cad_prefill(rec.incident_id)
-        except LookupError as exc:  # purged since the console read it
+        except IncidentPurged as exc:  # purged since the console read it
+            self._take_off_purged([exc.view])
+            return None
+        except LookupError as exc:
             self.window.status.showMessage(unreadable_message(rec, exc), 8000)
             return None
+        self._cad_incident_id = rec.incident_id    # the form's alert, whatever is selected meanwhile
         self.cad_form = CadForm(draft, self.dispatch.agency, self.site.units, self.window)
         self.cad_form.accepted.connect(self._cad_accepted)
         self.idle.watch(self.cad_form)
@@ -354,9 +389,9 @@ class ConsoleController(QObject):
     @Slot()
     def _cad_accepted(self) -> None:
         form = self.cad_form
-        if form.result_draft is None or self.selected_id is None:
+        if form.result_draft is None:
             return
-        rec = self._do(self.dispatch.create_cad, self.selected_id, self.user, form.result_draft)
+        rec = self._do(self.dispatch.create_cad, self._cad_incident_id, self.user, form.result_draft)
         if rec is not None:
             self.window.status.showMessage(f"CAD record {rec.cad_number} created", 6000)
 
@@ -383,6 +418,7 @@ class ConsoleController(QObject):
     def link_call(self) -> None:
         if not self.selected_id:
             return
+        self._call_incident_id = self.selected_id   # the dialog's alert, whatever is selected meanwhile
         dlg = CallDialog(self.window)
         dlg.set_values(self.dispatch.call_prefill(self.selected_id))
         dlg.accepted.connect(self._call_entered)
@@ -392,10 +428,9 @@ class ConsoleController(QObject):
 
     @Slot()
     def _call_entered(self) -> None:
-        if self.selected_id:
-            rec = self._do(self.dispatch.link_call, self.selected_id, self.user, **self.call_dialog.values())
-            if rec is not None and rec.ems_requested:
-                self.window.status.showMessage("Citizen call linked — EMS requested for the confirmed victim", 8000)
+        rec = self._do(self.dispatch.link_call, self._call_incident_id, self.user, **self.call_dialog.values())
+        if rec is not None and rec.ems_requested:
+            self.window.status.showMessage("Citizen call linked — EMS requested for the confirmed victim", 8000)
 
     def copy_readout(self) -> None:
         if self.detail.record is not None:

@@ -75,6 +75,15 @@ document.addEventListener("DOMContentLoaded", function () {
     requestAnimationFrame(function () { if (bridge) { bridge.js_rendered(JSON.stringify(ids)); } });
   }
 
+  function onRemoved(json) {
+    JSON.parse(json).forEach(function (id) {
+      if (incidents[id]) { incidentLayer.removeLayer(incidents[id].group); delete incidents[id]; }
+      var i = order.indexOf(id);
+      if (i >= 0) { order.splice(i, 1); }
+      if (id === selectedId) { selectedId = null; }
+    });
+  }
+
   function onSelection(json) {
     var msg = JSON.parse(json);
     var prev = selectedId;
@@ -110,6 +119,7 @@ document.addEventListener("DOMContentLoaded", function () {
   new QWebChannel(qt.webChannelTransport, function (channel) {
     bridge = channel.objects.bridge;
     bridge.incidents_pushed.connect(onIncidents);
+    bridge.incidents_removed.connect(onRemoved);
     bridge.selection_changed.connect(onSelection);
     bridge.layers_changed.connect(onLayers);
     bridge.view_requested.connect(onView);
