@@ -22,12 +22,18 @@ def js(qtbot, view, code):
     return out[0]
 
 
-@pytest.mark.qt_log_ignore(*ENV_NOISE)
-def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
+def _map_console(qtbot):
+    """A supervisor's console with the live map page loaded and its bridge ready."""
     ctl, clock = build_controller(qtbot, "sup1", with_map=True)
     ctl.window.resize(1200, 800)
     ctl.window.show()
     qtbot.waitUntil(lambda: ctl.bridge.is_ready, timeout=20000)
+    return ctl, clock
+
+
+@pytest.mark.qt_log_ignore(*ENV_NOISE)
+def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
+    ctl, clock = _map_console(qtbot)
     inc = incidents(1, clock, rounds=4)[0]
     ctl.on_incidents(recorded(ctl, [inc]))
     qtbot.waitUntil(lambda: ctl.bridge.rendered_count >= 1, timeout=5000)
@@ -59,10 +65,7 @@ def test_map_bridge_renders_incident_sensors_by_role_and_click_selects(qtbot):
 
 @pytest.mark.qt_log_ignore(*ENV_NOISE)
 def test_alerts_taken_off_the_console_leave_the_page_and_its_selection(qtbot):
-    ctl, clock = build_controller(qtbot, "sup1", with_map=True)
-    ctl.window.resize(1200, 800)
-    ctl.window.show()
-    qtbot.waitUntil(lambda: ctl.bridge.is_ready, timeout=20000)
+    ctl, clock = _map_console(qtbot)
     old = incidents(2, clock, seed=21, rounds=2)
     ctl.on_incidents(recorded(ctl, old))
     clock.advance((ctl.dispatch.agency.retention_years + 1) * 365.25 * 86400)
