@@ -41,14 +41,15 @@ _NAMED_PURGED = 5
 
 
 def purged_message(views: Sequence[AlertRecord]) -> str:
-    """"Incident PT-0003 (#12) was purged under the retention policy: …", one sentence for
-    any number of alerts."""
+    """"Incident PT-0003 (#12) was purged under the retention policy: …", or for several
+    "3 incidents were purged …: PT-0003 (#12), …" — one sentence for any number of alerts."""
     names = ", ".join(f"{v.incident_id} (#{v.store_id})" for v in views[:_NAMED_PURGED])
     if len(views) > _NAMED_PURGED:
         names += f" and {len(views) - _NAMED_PURGED} more"
     if len(views) == 1:
         return f"Incident {names} was purged under the retention policy: it can no longer be read or changed"
-    return f"Incidents {names} were purged under the retention policy: they can no longer be read or changed"
+    # Count and reason first: a status bar cuts a long message off at its end.
+    return f"{len(views)} incidents were purged under the retention policy and can no longer be read or changed: {names}"
 
 
 class IncidentPurged(NotFoundError):
