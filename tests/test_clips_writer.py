@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.audio.clips import sha256_file, verify_clips, write_incident_clips
+from app.audio.clips import verify_clips, write_incident_clips
+from app.fileutil import sha256_file
 from app.audio.wav_io import Recording
 from localization.audio import synthesize, gunfire
 

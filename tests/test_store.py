@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from app.audio.clips import sha256_file
+from app.fileutil import sha256_file
 from app.store import IncidentQuery, NotFoundError, ReadOnlySnapshotError, SchemaError, Store, ValidationError
 from app.store.samples import FRAME, T0_NS, sample_incident
 from app.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate

@@ -12,7 +12,6 @@ Layout for incident ``ID`` in ``out_dir``::
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 import soundfile as sf
 
 from app.audio.wav_io import format_utc_ns
+from app.fileutil import sha256_file
 
 ClipFormat = Literal["flac", "wav"]
 MANIFEST_FORMAT = "tocsin-incident-clips/1"
@@ -48,14 +48,6 @@ class ClipInfo:
     sha256: str
     snr_db: float | None
     distance_m: float | None
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _safe(name: str) -> str:

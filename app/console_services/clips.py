@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.audio.clips import sha256_file
+from app.fileutil import sha256_file
 from localization.types import Incident
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from app.audio.clips import sha256_file
+from app.fileutil import sha256_file
 from app.store import audit
 from app.store.clock import Clock, SystemClock
 from app.store.errors import NotFoundError, ReadOnlySnapshotError, SchemaError, ValidationError
