@@ -145,9 +145,10 @@ class AlertQueueModel(HeaderedTableModel):
                 del self._pos[rec.incident_id]
             del self._items[lo:hi + 1]
             del self._keys[lo:hi + 1]
-            for j in range(lo, len(self._items)):
-                self._pos[self._items[j].incident_id] = j
             self.endRemoveRows()
+        if runs:                   # positions above the lowest run moved down: index them once
+            for j in range(runs[-1][0], len(self._items)):
+                self._pos[self._items[j].incident_id] = j
         return len(stored)
 
     def record_changed(self, incident_id: str) -> None:
