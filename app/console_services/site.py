@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from localization.geometry import LocalFrame
 from localization.types import Sensor
@@ -16,8 +17,10 @@ from localization.types import Sensor
 from app.console_services.locator import FrameAddressLocator
 from app.dispatch.agency import AgencyProfile, default_agency, load_agency
 
+if TYPE_CHECKING:
+    from app.geo.site_dir import SiteDir
+
 DEMO_ORIGIN = (41.4901, -71.3128)   # fictional "Port Tocsin" sits here when no demo city file exists
-from app.paths import RESOURCES  # noqa: E402
 
 
 @dataclass
@@ -94,9 +97,10 @@ def demo_site() -> ConsoleSite:
     return site_from_city(city, load_agency("port-tocsin"), short_name="PTPD")
 
 
-def agency_site(gis_dir: str | Path, agency: AgencyProfile) -> ConsoleSite:
-    """A real deployment's site: the agency's GIS directory (``app.geo.site_dir``) and
-    profile.  Raises ``ValidationError`` naming the file when the layers do not load."""
+def agency_site(gis_dir: str | Path | SiteDir, agency: AgencyProfile) -> ConsoleSite:
+    """A real deployment's site: the agency's GIS directory (``app.geo.site_dir``; one the
+    config check already loaded is used as it is) and profile.  Raises ``ValidationError``
+    naming the file when the layers do not load."""
     from app.geo.site_dir import load_site_dir
 
     city = load_site_dir(gis_dir)
