@@ -21,7 +21,9 @@ arrivals, missed detections.  The search is *seeded* and *consistency-based*:
    hearing, echoes).  A seed that finds no consistent set is marked tried, stays
    available to other seeds, and is never a seed again.
 5. From each shot found, further rounds fired from the same place are searched for by
-   their emission time alone (``_search_rounds``).
+   their emission time alone (``_search_rounds``).  Where the shooter stood still, the
+   paths observed by all of its rounds count, and a round heard by only three sensors is
+   placed where the others were fired — once no seed made a shot of its pulses.
 """
 from __future__ import annotations
 
@@ -194,6 +196,9 @@ class Associator:
         # Per recent shot (by id): the buffer's ``next_seq`` when its rounds were last
         # searched, or −1 when rounds were left for later (pulses not yet all in).
         self._rounds_seen: dict[int, int] = {}
+        # Recent shots (by id) with a round of three pulses at their place that waits for
+        # those pulses to be tried as seeds.
+        self._await_seeds: set[int] = set()
         self._last_ready = -np.inf
 
     def learn_from(self, other: "Associator") -> None:
@@ -244,6 +249,11 @@ class Associator:
                 self._accept(buf, shot)
                 shots.append(shot)
                 self._collect_rounds(buf, [shot], shots, ready_t)
+        # Rounds left waiting for their pulses to be tried as seeds first.
+        if self._await_seeds:
+            waiting = [k for k in self._recent if id(k) in self._await_seeds]
+            self._await_seeds.clear()
+            self._collect_rounds(buf, waiting, shots, ready_t)
         return shots
 
     def _repeats_a_round(self, shot: FoundShot) -> bool:
@@ -346,15 +356,16 @@ class Associator:
         # Same place, same paths: the shot's own wind and sound-speed estimate holds.
         wind, dc = f.wind_mps, f.dc_mps
         tau_model, range_m = travel_times(self.pos, (f.x_m, f.y_m), shot.z_src, p.c_mps + dc, wind)
-        in_range = range_m <= p.max_range_m
+        # Observed propagation where a round from here was heard (this shot's, or another
+        # round's from the same place); predicted elsewhere.
+        corr, still = self._observed_paths(shot)
+        known = np.isfinite(corr)
+        in_range = (range_m <= p.max_range_m) | known
         rows, sens = rows[in_range[sens]], sens[in_range[sens]]
         if len(rows) < 3:
             return [], False
-        # Observed propagation at the shot's own sensors; predicted elsewhere.
-        tau = tau_model.copy()
-        tol = p.round_tol_s + p.speed_uncertainty * tau_model
-        tau[shot.sensors] = shot.t + shot.t_ref - t0
-        tol[shot.sensors] = p.round_tol_s
+        tau = np.where(known, tau_model + corr, tau_model)
+        tol = np.where(known, p.round_tol_s, p.round_tol_s + p.speed_uncertainty * tau_model)
         lag = buf.t[rows] - tau[sens]
         tol_r = tol[sens]
         # Emission times already taken here (this round and rounds found before).
@@ -376,6 +387,12 @@ class Associator:
         own[shot.sensors] = True
         support_other = (per_sensor & ~own[uniq][None, :]).sum(axis=1)
         enough = (support >= p.min_sensors) | ((support == 3) & (support_other == 0))
+        # Three pulses at observed paths (also other rounds') make a round only where chance
+        # seldom lines three up: the shooter stood still, and the pulses about are few.
+        quiet = still and _chance_triples(sens[known[sens] & (np.abs(lag - t0) <= p.burst_span_s)],
+                                          2.0 * p.round_tol_s / (2.0 * p.burst_span_s)) <= _CHANCE_TRIPLES_MAX
+        if quiet:
+            enough |= (support == 3) & ((per_sensor & ~known[uniq][None, :]).sum(axis=1) == 0)
         out: list[FoundShot] = []
         waiting = False
         free = np.ones(len(lag), dtype=bool)
@@ -408,7 +425,19 @@ class Associator:
             if ts > ready_t:
                 waiting = True  # some of its pulses may not have arrived yet
                 continue
-            round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src, wind=wind, dc=dc)
+            placed = len(sel) < p.min_sensors and quiet and bool(known[sens[idx[first]]].all())
+            if placed:
+                # Three arrivals over observed paths: the place is the shot's (the rounds
+                # from here show the shooter standing still), the time is all there is to
+                # fit.  Only pulses no seed could make a shot of: three that fit here may
+                # be a better-heard shot's from elsewhere, not yet searched.
+                if np.any(buf.state[sel] == NEW):
+                    self._await_seeds.add(id(shot))
+                    continue
+                round_shot = self._same_place_fit(shot, sel, sens[idx[first]], t_rows[idx[first]],
+                                                  lag[idx[first]], ts)
+            else:
+                round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src, wind=wind, dc=dc)
             if round_shot is None:
                 continue
             round_shot = self._grow(buf, round_shot, rows[free], tau - tau_model, wind, dc) or round_shot
@@ -431,7 +460,8 @@ class Associator:
                 continue
             # A reflector near the shooter lines its echoes up on one emission time
             # too: the echo test stays.
-            if not self._plausible(round_shot, buf):
+            known_place = placed and len(round_shot.pulse_rows) < p.min_sensors
+            if not self._plausible(round_shot, buf, known_place=known_place):
                 continue
             used = np.isin(rows, round_shot.pulse_rows)
             free &= ~used
@@ -442,6 +472,54 @@ class Associator:
             self._accept(buf, round_shot)
             out.append(round_shot)
         return out, waiting
+
+    def _observed_paths(self, shot: FoundShot) -> tuple[np.ndarray, bool]:
+        """Per sensor: observed minus modelled propagation time (s) from ``shot``'s place —
+        from the shot's own arrivals, and, at sensors it did not use, from other rounds
+        found from the same place when the shooter stood still (their observed paths moved
+        to this shot's place by the model); NaN where no round from here was heard.  Also
+        whether the shooter stood still: other rounds from here were found, all within
+        ``_STILL_M`` of the shot."""
+        p = self.p
+        f = shot.fit
+        corr = np.full(len(self.pos), np.nan)
+        near, spread = [], 0.0
+        for k in reversed(self._recent):
+            if k is not shot and abs(k.fit.t0_s - f.t0_s) <= 2 * p.burst_span_s:
+                d = math.hypot(k.fit.x_m - f.x_m, k.fit.y_m - f.y_m)
+                if d <= p.same_place_m:
+                    near.append(k)
+                    spread = max(spread, d)
+        still = bool(near) and spread <= _STILL_M
+        # (A moving shooter's other rounds were fired from elsewhere: the shot's own
+        # paths only, and loose tolerances elsewhere, which its next places fall within.)
+        for k in [shot] + (near[:_PATH_DONORS] if still else []):
+            g = k.fit
+            new = np.isnan(corr[k.sensors])
+            if not new.any():
+                continue
+            sens = k.sensors[new]
+            model = travel_times(self.pos[sens], (g.x_m, g.y_m), k.z_src, p.c_mps + g.dc_mps, g.wind_mps)[0]
+            corr[sens] = (k.t[new] + k.t_ref - g.t0_s) - model
+        return corr, still
+
+    def _same_place_fit(self, shot: FoundShot, sel: np.ndarray, sens: np.ndarray, t_arr: np.ndarray,
+                        lag: np.ndarray, ts: float) -> FoundShot | None:
+        """A round heard by fewer sensors than a shot needs, at sensors whose paths from
+        ``shot``'s place were observed: its place is the shot's and its emission time the
+        mean of ``lag`` (arrival ``t_arr`` minus observed path, s, per pulse ``sel``).
+        None unless every lag is within ``round_tol_s`` of it."""
+        f = shot.fit
+        t0 = float(np.mean(lag))
+        r = lag - t0
+        if np.max(np.abs(r)) > self.p.round_tol_s:
+            return None
+        n = len(sel)
+        fit = Fit(x_m=f.x_m, y_m=f.y_m, t0_s=t0, residuals_s=r, inliers=np.ones(n, dtype=bool),
+                  sigma_s=float(np.sqrt(np.sum(r * r) / max(n - 1, 1))), cov_xy_m2=f.cov_xy_m2, dof=f.dof,
+                  wind_mps=f.wind_mps, dc_mps=f.dc_mps, converged=True)
+        return FoundShot(pulse_rows=sel, fit=fit, z_src=shot.z_src, low_confidence=False, residuals_s=r,
+                         S=self.pos[sens], t=t_arr - ts, t_ref=ts, sensors=sens)
 
     def _grow(self, buf: PulseBuffer, shot: FoundShot, rows: np.ndarray, path_corr: np.ndarray,
               wind: tuple[float, float], dc: float) -> FoundShot | None:
@@ -508,7 +586,7 @@ class Associator:
         echo = np.any(same & (dt > 0) & (dt <= self.p.echo_window_s) & weaker, axis=1)
         buf.state[cand[echo]] = TRIED
 
-    def _plausible(self, shot: FoundShot, buf: PulseBuffer) -> bool:
+    def _plausible(self, shot: FoundShot, buf: PulseBuffer, known_place: bool = False) -> bool:
         """Reject consistent-looking sets that a real shot would not produce.
 
         * Small sets (at most ``hearing_test_max_sensors``) have one or no redundant
@@ -518,7 +596,9 @@ class Associator:
           sensors must be likely for some source level (``HearingModel``; log-likelihood
           at least ``hearing_ll_min`` for the set's size).  Without reported levels: of
           the sensors nearer the located source than the median participant, at least
-          ``min_hearing_fraction`` must have heard it.
+          ``min_hearing_fraction`` must have heard it.  A round placed where a shot was
+          (``known_place``: only its time was fitted) has two redundant arrivals of three
+          and is held to the bar of the largest sets.
         * Echo: when most of a shot's pulses each trail (same sensor, within
           ``echo_window_s``) a pulse already used by a shot heard by at least
           1/``echo_max_ratio`` times as many sensors, they are that shot's reflections,
@@ -526,7 +606,7 @@ class Associator:
         """
         p = self.p
         sens = buf.sensor[shot.pulse_rows]
-        if len(sens) <= p.hearing_test_max_sensors and not self._heard_like_a_shot(shot, buf, sens):
+        if len(sens) <= p.hearing_test_max_sensors and not self._heard_like_a_shot(shot, buf, sens, known_place):
             return False
         # Leftovers: most of the pulses are arrivals a shot already found predicts.
         if 2 * int(self._explained(buf, shot.pulse_rows).sum()) > len(sens):
@@ -554,7 +634,8 @@ class Associator:
                 return False
         return True
 
-    def _heard_like_a_shot(self, shot: FoundShot, buf: PulseBuffer, sens: np.ndarray) -> bool:
+    def _heard_like_a_shot(self, shot: FoundShot, buf: PulseBuffer, sens: np.ndarray,
+                           known_place: bool = False) -> bool:
         """The small-set tests of ``_plausible``: a tight fit, and a hearing pattern —
         who heard it, how loud, who stayed silent — that a real shot makes."""
         p = self.p
@@ -568,7 +649,8 @@ class Associator:
         silent = self.enabled & ~heard & ~self._pulse_near_prediction(shot, buf, tau)
         ll = self.hearing.log_likelihood(buf.level[shot.pulse_rows], d[sens], d[silent])
         if ll is not None:  # shots have at least three sensors: hearing_ll_min[0] is for three
-            return ll >= p.hearing_ll_min[min(len(sens) - 3, len(p.hearing_ll_min) - 1)]
+            size = len(p.hearing_ll_min) - 1 if known_place else min(len(sens) - 3, len(p.hearing_ll_min) - 1)
+            return ll >= p.hearing_ll_min[size]
         d2 = np.hypot(dx, dy)
         near = self.enabled & (d2 <= _median(d2[sens]) + 1.0)
         n_near = int(near.sum())
@@ -928,8 +1010,29 @@ class Associator:
 
 #: Arrivals taking part in the consensus search, and every four-of-n subset of indices.
 _CONSENSUS_MAX = 10
+#: Other rounds from a shot's place whose observed paths stand in where it has none.
+_PATH_DONORS = 8
+#: Rounds from one place all within this (m): the shooter stood still.
+_STILL_M = 5.0
+#: Expected number of three-sensor alignments by chance below which three pulses at a
+#: round's observed paths are taken as a round.
+_CHANCE_TRIPLES_MAX = 0.05
 _QUADS = {n: np.array(list(itertools.combinations(range(n), 4)), dtype=int).reshape(-1, 4)
           for n in range(_CONSENSUS_MAX + 1)}
+
+
+def _chance_triples(sensors: np.ndarray, p_hit: float) -> float:
+    """Expected number of triples of pulses at three different sensors that line up on one
+    emission time by chance, given the sensor of each pulse about and the chance
+    ``p_hit`` that one pulse falls within the tolerance of a given time."""
+    if len(sensors) < 3:
+        return 0.0
+    n = np.bincount(sensors).astype(float)
+    n = n[n > 0]
+    q = n * p_hit  # per sensor: chance of a pulse near a given time
+    big_p, big_q = q.sum(), (q * q).sum()
+    pairs_without = ((big_p - q) ** 2 - (big_q - q * q)) / 2.0
+    return float(np.sum(n * pairs_without) / 3.0)
 
 
 def _median(x: np.ndarray) -> float:

@@ -322,3 +322,39 @@ def test_quiet_shots_heard_by_four_sensors_are_found_when_levels_are_reported(se
     no_levels = score(sim, locate_batch(sensors, [dataclasses.replace(p, peak_db=None) for p in sim.pulses], cfg))
     assert with_levels.locatable_found_pct == 100.0 and with_levels.false_shot_pct == 0.0
     assert no_levels.locatable_found_pct < 100.0
+
+
+def test_a_round_heard_by_three_sensors_is_counted_from_its_shooters_place(sensors):
+    """A shooter standing still fires four rounds; the third is heard by only three sensors,
+    no two of the well-heard rounds' sensor sets holding all three.  Its place is where the
+    others were fired, so their observed paths give its emission time at each of the three:
+    it is a round.  Three pulses whose times disagree there by more than the round
+    tolerance are not."""
+    from localization.propagation import speed_of_sound_mps
+
+    c = speed_of_sound_mps(20.0)
+    src = np.array([150.0, -80.0])
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    d = np.sqrt(np.sum((pos[:, :2] - src) ** 2, axis=1) + (pos[:, 2] - 1.5) ** 2)
+    n = np.argsort(d)
+    # Paths differ from the model by a few ms (buildings): only observation tells.
+    anomaly = np.random.default_rng(7).uniform(-0.003, 0.003, len(pos))
+    heard_by = {0.0: n[[0, 1, 3, 4, 5, 6]], 0.5: n[[0, 2, 3, 4, 5, 7]], 1.0: n[[0, 1, 2]],
+                1.5: n[[0, 1, 3, 4, 5, 7]]}
+
+    def pulses(quiet_skew_s):
+        out = []
+        for t0, idx in heard_by.items():
+            for k in idx:
+                skew = quiet_skew_s if (t0 == 1.0 and k == n[2]) else 0.0
+                t = t0 + d[k] / c + anomaly[k] + skew
+                out.append(Pulse(sensor=sensors[k].id, t_ns=T0 + int(round(t * 1e9)), id=f"{t0}-{k}"))
+        return out
+
+    cfg = EngineConfig(temperature_c=20.0, ground_z_m=1.5)
+    incs = locate_batch(sensors, pulses(0.0), cfg)
+    assert [i.rounds for i in incs] == [4]
+    assert sorted(round((s.t_ns - T0) / 1e9, 2) for s in incs[0].shots) == [0.0, 0.5, 1.0, 1.5]
+    assert all(np.hypot(s.x_m - src[0], s.y_m - src[1]) < 3.0 for s in incs[0].shots)
+    incs = locate_batch(sensors, pulses(0.012), cfg)
+    assert sum(i.rounds for i in incs) == 3
