@@ -792,6 +792,31 @@ class Associator:
         hyps = self._hypotheses(rng, S_all, t_all, starts, counts, pref, seed_pos, z_src, train_hyp)
         if hyps is None:
             return None
+        shot, support = self._from_hypotheses(buf, seed, hyps, rows, S_all, t_all, starts, counts, seed_pos,
+                                              z_src, k_sensors, ts)
+        if shot is None and support >= p.min_sensors:
+            # Enough sensors agreed on something, but not on one shot: in dense fire the
+            # random draws may all have mixed rounds.  Try every pulse combination at the
+            # sensors nearest the seed's.
+            # So many combinations line four or five stray pulses up by chance: only a
+            # set of ``_SYSTEMATIC_MIN_SENSORS`` counts.
+            more = self._systematic_hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
+            if more is not None:
+                shot, _ = self._from_hypotheses(buf, seed, more, rows, S_all, t_all, starts, counts, seed_pos,
+                                                z_src, k_sensors, ts)
+                if shot is not None and len(shot.pulse_rows) < _SYSTEMATIC_MIN_SENSORS:
+                    shot = None
+        return shot
+
+    def _from_hypotheses(self, buf: PulseBuffer, seed: int, hyps: np.ndarray, rows: np.ndarray,
+                         S_all: np.ndarray, t_all: np.ndarray, starts: np.ndarray, counts: np.ndarray,
+                         seed_pos: np.ndarray, z_src: float, k_sensors: int,
+                         ts: float) -> tuple[FoundShot | None, int]:
+        """The shot of the best-scoring hypothesis (x, y, t0 rows of ``hyps``) among the
+        seed's candidate pulses (``rows``, grouped by sensor: ``starts``/``counts``), and
+        that hypothesis's support (sensors consistent with it, the seed's included)."""
+        p = self.p
+        support = 0
         dx = S_all[None, :, 0] - hyps[:, 0:1]
         dy = S_all[None, :, 1] - hyps[:, 1:2]
         dz = S_all[None, :, 2] - z_src
@@ -822,7 +847,7 @@ class Associator:
         seeded = np.where(seed_ok, score, -np.inf)
         best = int(np.argmax(seeded))
         if not np.isfinite(seeded[best]):
-            return None
+            return None, support
         rival = int(np.argmax(score))
         if rival != best and score[rival] > seeded[best]:
             pick_b = _argmin_reduceat(absr[best], starts, counts)
@@ -830,12 +855,12 @@ class Associator:
             both = good[best] & good[rival]
             shared = int(np.sum(both & (pick_b == pick_r)))
             if shared >= 0.5 * good[best].sum():
-                return None
+                return None, support
         support = int(good[best].sum() + seed_ok[best])
         # Fast exit: refinement cannot grow a set, so a best hypothesis short of a
         # confident shot is not worth refining — unless three sensors are all there are.
         if support < 3 or (support < p.min_sensors and k_sensors > 3):
-            return None
+            return None, support
         # One pulse per consistent sensor: the one nearest the prediction.
         r_best = absr[best]
         cols = starts + _argmin_reduceat(r_best, starts, counts)
@@ -848,7 +873,7 @@ class Associator:
             estimate_nuisance=False, gate_s=p.tol_s, max_iter=8,
         )
         if not (np.isfinite(fit.x_m) and np.isfinite(fit.y_m)):
-            return None
+            return None, support
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
         tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, p.c_mps + fit.dc_mps, fit.wind_mps)[0]
@@ -867,7 +892,7 @@ class Associator:
             S2 = np.vstack([seed_pos[None, :], S2])
             t2 = np.concatenate(([0.0], t2))
         if len(sel_rows2) < 3:
-            return None
+            return None, support
         fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
                      gate_s=min(gate * 1.5, p.tol_s))
@@ -875,8 +900,8 @@ class Associator:
         # Three sensors are a shot only when three are all that could have heard it: a set
         # that had four or more and kept three after refinement is pulses of several shots.
         if shot is not None and shot.low_confidence and k_sensors > 3:
-            return None
-        return shot
+            return None, support
+        return shot, support
 
     def _make_shot(self, rows: np.ndarray, sensors: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit,
                    ts: float, z_src: float, *, may_drop: bool = True) -> FoundShot | None:
@@ -966,6 +991,43 @@ class Associator:
         f = shot.fit
         self.site.add(shot.S, shot.t + shot.t_ref, (f.x_m, f.y_m), f.t0_s, shot.z_src, f.sigma_s)
 
+    def _systematic_hypotheses(self, S_all, t_all, starts, counts, pref, seed_pos, z_src) -> np.ndarray | None:
+        """Candidate (x, y, t0) rows from the seed and every combination of one pulse at
+        each of three of the ``_SYSTEMATIC_SENSORS`` sensors nearest the seed's (at each,
+        the ``_SYSTEMATIC_PULSES`` candidates nearest its preferred one) whose arrival
+        times two sensors apart can be one shot's."""
+        p = self.p
+        k = len(starts)
+        if k < 3:
+            return None
+        dist = np.hypot(S_all[starts, 0] - seed_pos[0], S_all[starts, 1] - seed_pos[1])
+        groups = np.sort(np.argsort(dist, kind="stable")[:_SYSTEMATIC_SENSORS])
+        cols, grp = [], []
+        for g in groups:
+            c = np.arange(starts[g], starts[g] + counts[g])
+            c = c[np.argsort(np.abs(c - pref[g]), kind="stable")[:_SYSTEMATIC_PULSES]]
+            cols.append(c)
+            grp.append(np.full(len(c), g))
+        cols, grp = np.concatenate(cols), np.concatenate(grp)
+        trip = np.array(list(itertools.combinations(range(len(cols)), 3)), dtype=int).reshape(-1, 3)
+        g3 = grp[trip]
+        trip = trip[(g3[:, 0] != g3[:, 1]) & (g3[:, 0] != g3[:, 2]) & (g3[:, 1] != g3[:, 2])]
+        c3 = cols[trip]
+        # Two pulses of one shot arrive no further apart than sound takes between their sensors.
+        S3, t3 = S_all[c3], t_all[c3]
+        ok = np.ones(len(c3), dtype=bool)
+        for i, j in ((0, 1), (0, 2), (1, 2)):
+            dij = np.hypot(S3[:, i, 0] - S3[:, j, 0], S3[:, i, 1] - S3[:, j, 1])
+            ok &= np.abs(t3[:, i] - t3[:, j]) <= dij / p.c_mps + p.tol_s
+        if not ok.any():
+            return None
+        S4 = np.concatenate([np.broadcast_to(seed_pos, (int(ok.sum()), 1, 3)), S3[ok]], axis=1)
+        t4 = np.concatenate([np.zeros((int(ok.sum()), 1)), t3[ok]], axis=1)
+        out = closed_form(S4, t4, p.c_mps, z_src)
+        out = out[np.all(np.isfinite(out), axis=1)]
+        out = out[np.hypot(out[:, 0] - seed_pos[0], out[:, 1] - seed_pos[1]) <= 1.5 * p.max_range_m]
+        return out if len(out) else None
+
     def _hypotheses(self, rng, S_all, t_all, starts, counts, pref, seed_pos, z_src,
                     extra: np.ndarray | None = None) -> np.ndarray | None:
         """Candidate (x, y, t0) rows, seed-relative time; None if no 4-sensor set exists.
@@ -1010,6 +1072,10 @@ class Associator:
 
 #: Arrivals taking part in the consensus search, and every four-of-n subset of indices.
 _CONSENSUS_MAX = 10
+#: The systematic search: sensors nearest the seed's, and pulses at each.
+_SYSTEMATIC_SENSORS = 6
+_SYSTEMATIC_PULSES = 4
+_SYSTEMATIC_MIN_SENSORS = 6
 #: Other rounds from a shot's place whose observed paths stand in where it has none.
 _PATH_DONORS = 8
 #: Rounds from one place all within this (m): the shooter stood still.
