@@ -356,3 +356,33 @@ def test_a_round_heard_by_three_sensors_is_counted_from_its_shooters_place(senso
     assert all(np.hypot(s.x_m - src[0], s.y_m - src[1]) < 3.0 for s in incs[0].shots)
     incs = locate_batch(sensors, pulses(0.012), cfg)
     assert sum(i.rounds for i in incs) == 3
+
+
+def test_the_systematic_search_holds_the_true_source_among_interleaved_rounds(sensors):
+    """Where random draws mixed rounds, every combination of pulses at the sensors nearest
+    the seed's is tried: with each of them also holding three other rounds' pulses (tens
+    of ms away), one hypothesis is the true source."""
+    from localization.association import Associator, AssociationParams
+    from localization.solver import travel_times
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    src = (-450.0, 80.0)
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    near = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))[:7]
+    seed_sensor, others = near[0], near[1:]
+    tau = travel_times(pos, src, 1.5, 343.0, (0.0, 0.0))[0]
+    rng = np.random.default_rng(5)
+    # Per other sensor: the true arrival and three others, seed-relative, grouped by sensor.
+    t_all, sens = [], []
+    for k in others:
+        t_true = tau[k] - tau[seed_sensor]
+        for dt in sorted(np.append(rng.uniform(-0.08, 0.08, 3), 0.0)):
+            t_all.append(t_true + dt)
+            sens.append(k)
+    t_all, sens = np.array(t_all), np.array(sens)
+    starts = np.arange(0, len(sens), 4)
+    counts = np.full(len(starts), 4)
+    pref = starts.copy()  # the earliest: not the true one at most sensors
+    hyps = a._systematic_hypotheses(pos[sens], t_all, starts, counts, pref, pos[seed_sensor], 1.5)
+    assert hyps is not None
+    assert np.min(np.hypot(hyps[:, 0] - src[0], hyps[:, 1] - src[1])) < 1.0
