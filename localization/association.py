@@ -27,6 +27,7 @@ arrivals, missed detections.  The search is *seeded* and *consistency-based*:
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import deque
@@ -953,7 +954,7 @@ class Associator:
         xy = (fit.x_m, fit.y_m)
         t = t - (travel_times(S, xy, z_src, c, fit.wind_mps)[0] - travel_times(S, xy, z_src, c, (0.0, 0.0))[0])
         pool = np.argsort(np.abs(fit.residuals_s), kind="stable")[:_CONSENSUS_MAX]
-        sub = pool[_QUADS[len(pool)]]
+        sub = pool[_subsets(len(pool), 4)]
         sol = closed_form(S[sub], t[sub], c, z_src)
         sol = sol[np.all(np.isfinite(sol), axis=1)]
         if not len(sol):
@@ -1009,7 +1010,7 @@ class Associator:
             cols.append(c)
             grp.append(np.full(len(c), g))
         cols, grp = np.concatenate(cols), np.concatenate(grp)
-        trip = np.array(list(itertools.combinations(range(len(cols)), 3)), dtype=int).reshape(-1, 3)
+        trip = _subsets(len(cols), 3)
         g3 = grp[trip]
         trip = trip[(g3[:, 0] != g3[:, 1]) & (g3[:, 0] != g3[:, 2]) & (g3[:, 1] != g3[:, 2])]
         c3 = cols[trip]
@@ -1070,7 +1071,7 @@ class Associator:
         return out if len(out) else None
 
 
-#: Arrivals taking part in the consensus search, and every four-of-n subset of indices.
+#: Arrivals taking part in the consensus search.
 _CONSENSUS_MAX = 10
 #: The systematic search: sensors nearest the seed's, and pulses at each.
 _SYSTEMATIC_SENSORS = 6
@@ -1083,8 +1084,13 @@ _STILL_M = 5.0
 #: Expected number of three-sensor alignments by chance below which three pulses at a
 #: round's observed paths are taken as a round.
 _CHANCE_TRIPLES_MAX = 0.05
-_QUADS = {n: np.array(list(itertools.combinations(range(n), 4)), dtype=int).reshape(-1, 4)
-          for n in range(_CONSENSUS_MAX + 1)}
+
+
+@functools.lru_cache(maxsize=64)
+def _subsets(n: int, k: int) -> np.ndarray:
+    """Every k-of-n subset of ``range(n)``, one a row (cached: the search asks for the same
+    few sizes again and again)."""
+    return np.array(list(itertools.combinations(range(n), k)), dtype=int).reshape(-1, k)
 
 
 def _chance_triples(sensors: np.ndarray, p_hit: float) -> float:
