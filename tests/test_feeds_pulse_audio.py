@@ -80,12 +80,13 @@ def test_demo_incidents_get_a_gunfire_probability_and_decoys_a_review_label(run)
 def test_features_are_deterministic_whatever_the_order_they_are_asked_in(run):
     feed, _, _ = run
     idx = feed.delivered_truth_indices[:40]
-    a = PulseAudio(feed.truth, feed.delivered_truth_indices, seed=feed.timeline.plan.seed, cache_size=2)
-    b = PulseAudio(feed.truth, feed.delivered_truth_indices, seed=feed.timeline.plan.seed)
+    windows = feed.pulse_audio.windows
+    a = PulseAudio(feed.truth, windows, seed=feed.timeline.plan.seed, cache_size=2)
+    b = PulseAudio(feed.truth, windows, seed=feed.timeline.plan.seed)
     fa = {i: a.features(i) for i in idx}
     fb = {i: b.features(i) for i in reversed(idx)}
     assert fa == fb and any(fa.values())
-    c = PulseAudio(feed.truth, feed.delivered_truth_indices, seed=feed.timeline.plan.seed + 1)
+    c = PulseAudio(feed.truth, windows, seed=feed.timeline.plan.seed + 1)
     assert {i: c.features(i) for i in idx} != fa
 
 

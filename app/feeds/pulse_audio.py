@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.feeds.timeline import ClipJob, SensorWindow, sensor_windows
+from app.feeds.timeline import ClipJob, SensorWindow
 from localization.sim import ECHO, NOISE, SimResult
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 NS = 1_000_000_000
 SAMPLE_RATE_HZ = 16000
-FULL_SCALE_DB = 93.09
 MATCH_S = 0.005
 """A detection within this of the pulse's arrival is that pulse."""
 _BEFORE_S, _AFTER_S = 0.3, 0.4
@@ -78,19 +77,20 @@ def synthesizer_for(job: ClipJob, sim: SimResult, *, seed: int, sample_rate_hz: 
 
 
 class PulseAudio:
-    """``PulseAudio(sim, delivered, seed=plan.seed)``; ``features(i)`` for pulse ``i`` of ``sim``.
+    """``PulseAudio(sim, windows, seed=plan.seed)``; ``features(i)`` for pulse ``i`` of ``sim``.
 
-    ``delivered``: indices of the pulses the feed delivers (they decide each incident's
-    audio window per sensor, as for the clips).  Synthesizers are kept for the
-    ``cache_size`` most recently used windows (a burst's pulses share one).
+    ``windows``: each incident's audio window per sensor (``sensor_windows`` of the pulses
+    the feed delivers — the clips' own, so features are measured in the audio uploaded).
+    Synthesizers are kept for the ``cache_size`` most recently used windows (a burst's
+    pulses share one).
     """
 
-    def __init__(self, sim: SimResult, delivered, *, seed: int, sample_rate_hz: int = SAMPLE_RATE_HZ,
-                 cache_size: int = 64) -> None:
+    def __init__(self, sim: SimResult, windows: dict[tuple[str, str], SensorWindow], *, seed: int,
+                 sample_rate_hz: int = SAMPLE_RATE_HZ, cache_size: int = 64) -> None:
         self.sim = sim
         self.seed = int(seed)
         self.sample_rate_hz = int(sample_rate_hz)
-        self.windows: dict[tuple[str, str], SensorWindow] = sensor_windows(sim, delivered)
+        self.windows = windows
         self._cache: OrderedDict[str, Synthesizer] = OrderedDict()
         self._cache_size = cache_size
 
@@ -149,7 +149,7 @@ class PulseAudio:
             return ()
         x = synth.render(a, b - a)[0]
         want_s = (at - a) / sr
-        dets = detect_impulses(x, sr, full_scale_db=FULL_SCALE_DB, with_features=(want_s - MATCH_S, want_s + MATCH_S))
+        dets = detect_impulses(x, sr, full_scale_db=synth.full_scale_db, with_features=(want_s - MATCH_S, want_s + MATCH_S))
         if not dets:
             return ()
         d = min(dets, key=lambda d: abs(d.onset_s - want_s))

@@ -17,7 +17,7 @@ from app.feeds.feed import Feed, FeedListener
 from app.feeds.health import HealthMonitor, HealthPolicy
 from app.feeds.pulse_audio import PulseAudio
 from app.feeds.scenario import SimPlan
-from app.feeds.timeline import Item, Timeline, build_timeline
+from app.feeds.timeline import Item, SensorWindow, Timeline, build_timeline, sensor_windows
 from localization.sim import SimResult
 from localization.types import Pulse, Sensor
 
@@ -48,8 +48,8 @@ class SimulatorFeed(Feed):
         self.speed = float(speed)
         self.audio = audio
         self.features = audio if features is None else bool(features)
-        self.pulse_audio = (PulseAudio(self.timeline.sim, [it.truth_index for it in self.timeline.items if it.kind == "pulse"],
-                                       seed=self.timeline.plan.seed) if self.features else None)
+        self.pulse_audio = PulseAudio(self.timeline.sim, self._audio_windows(),
+                                      seed=self.timeline.plan.seed) if self.features else None
         self.drop_untrusted = drop_untrusted
         self.batch_window_ns = int(batch_window_s * NS)
         self.clock = clock
@@ -64,6 +64,14 @@ class SimulatorFeed(Feed):
         self._sim_now_ns = self.timeline.start_ns
 
     # ------------------------------------------------------------------ Feed
+    def _audio_windows(self) -> dict[tuple[str, str], SensorWindow]:
+        """The audio windows the pulses' features are measured in: the timeline's (those its
+        clips were cut from) when it was built with audio, else worked out here."""
+        tl = self.timeline
+        if tl.windows is not None:
+            return tl.windows
+        return sensor_windows(tl.sim, [it.truth_index for it in tl.items if it.kind == "pulse"])
+
     @property
     def sensors(self) -> tuple[Sensor, ...]:
         return self.timeline.plan.sensors

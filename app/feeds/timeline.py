@@ -71,6 +71,9 @@ class Timeline:
     """Pulses a powered-off sensor never heard."""
     shifted_clock: int
     """Pulses whose time carries a sensor clock error (GPS lost / clock drift)."""
+    windows: dict[tuple[str, str], SensorWindow] | None = None
+    """Every (incident, sensor) audio window of the delivered pulses, when built with audio:
+    the clips are cut from them, and the pulses' audio features are measured in them."""
 
     @property
     def start_ns(self) -> int:
@@ -158,11 +161,13 @@ def build_timeline(plan: SimPlan, *, health_interval_s: float = 10.0, audio: boo
                 mic_dbfs=round(float(rng.normal(-50.0, 3.0)), 1), uptime_s=float(86400 + t_s))
             items.append(Item(t_ns + int(rng.uniform(0.05, 0.5) * NS), s.id, "health", health=rep))
 
+    windows = None
     if audio:
-        items += _clip_items(sim, plan, {it.truth_index: it for it in items if it.kind == "pulse"},
-                             audio_sensors_per_incident, clip_pad_s)
+        delivered = {it.truth_index: it for it in items if it.kind == "pulse"}
+        windows = sensor_windows(sim, delivered, clip_pad_s)
+        items += _clip_items(windows, delivered, audio_sensors_per_incident)
     items.sort(key=lambda it: (it.deliver_ns, it.sensor, it.kind))
-    return Timeline(plan, sim, tuple(items), dropped, shifted)
+    return Timeline(plan, sim, tuple(items), dropped, shifted, windows)
 
 
 def sensor_windows(sim: SimResult, delivered: Iterable[int], pad_s: float = 1.0) -> dict[tuple[str, str], SensorWindow]:
@@ -189,11 +194,12 @@ def sensor_windows(sim: SimResult, delivered: Iterable[int], pad_s: float = 1.0)
     return out
 
 
-def _clip_items(sim: SimResult, plan: SimPlan, delivered: dict[int, Item], per_incident: int, pad_s: float) -> list[Item]:
+def _clip_items(windows: dict[tuple[str, str], SensorWindow], delivered: dict[int, Item],
+                per_incident: int) -> list[Item]:
     """Clips for the loudest ``per_incident`` sensors of each incident, delivered 2 s after
     that sensor's last pulse of the incident (clips are uploaded after the pulses)."""
     by_inc: dict[str, list[tuple[float, str, SensorWindow]]] = {}
-    for (inc, s), w in sensor_windows(sim, delivered, pad_s).items():
+    for (inc, s), w in windows.items():
         by_inc.setdefault(inc, []).append((w.level_db, s, w))
     out: list[Item] = []
     for inc, rows in sorted(by_inc.items()):
