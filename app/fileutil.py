@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+
+#: A SHA-256 (or HMAC-SHA256) digest as lowercase hex; use with ``fullmatch``.
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_file(path: str | Path) -> str:

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from app.fileutil import HEX64_RE
+
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20
 """1 MiB: the longest line (message plus newline) a server reads."""
@@ -28,7 +30,6 @@ MAX_AUDIO_CHUNKS = 4096
 MAX_AUDIO_BYTES = 64 << 20
 MAX_INT = (1 << 63) - 1
 SENSOR_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 
 SENSOR_TYPES = ("hello", "pulse", "audio", "health", "bye")
 SERVER_TYPES = ("welcome", "ack", "nack")
@@ -211,7 +212,7 @@ def sign(key: bytes, obj: dict[str, Any]) -> dict[str, Any]:
 
 def verify_mac(key: bytes, obj: Mapping[str, Any]) -> bool:
     mac = obj.get("mac")
-    if not isinstance(mac, str) or not HEX64_RE.match(mac):
+    if not isinstance(mac, str) or not HEX64_RE.fullmatch(mac):
         return False
     return hmac.compare_digest(mac, compute_mac(key, obj))
 
@@ -348,7 +349,7 @@ def check_body(env: Envelope, obj: Mapping[str, Any]) -> None:
         _int(obj, "index", 0, (count or 1) - 1)
         _int(obj, "total_bytes", 0, MAX_AUDIO_BYTES)
         sha = obj.get("sha256")
-        if not isinstance(sha, str) or not HEX64_RE.match(sha):
+        if not isinstance(sha, str) or not HEX64_RE.fullmatch(sha):
             raise ProtocolError("bad_schema", "sha256 must be 64 lowercase hex digits")
         _int(obj, "start_ns")
         _int(obj, "sample_rate_hz", 1, 1_000_000)

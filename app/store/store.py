@@ -13,7 +13,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from app.fileutil import sha256_file
+from app.fileutil import HEX64_RE, sha256_file
 from app.store import audit
 from app.store.clock import Clock, SystemClock
 from app.store.errors import NotFoundError, ReadOnlySnapshotError, SchemaError, ValidationError
@@ -43,7 +42,6 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("tocsin", appauthor=False)) / "tocsin.sqlite3"
 
 
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _SNAPSHOT_READ_ONLY = ("the store is reading a snapshot (Store.read_snapshot) on this thread, and a snapshot is "
                        "read-only: write after the snapshot has ended")
 
@@ -335,7 +333,7 @@ class Store(IncidentRecords, IncidentReads):
             raise ValidationError(f"audio clip {p} does not exist")
         if sha256 is None:
             digest = sha256_file(p)
-        elif _SHA256_HEX.fullmatch(sha256):
+        elif HEX64_RE.fullmatch(sha256):
             digest = sha256
         else:
             raise ValidationError(f"audio clip {p}: sha256 must be 64 lowercase hex digits, got {sha256!r}")
