@@ -8,6 +8,8 @@ each shot time, so the waveform, markers and playback can be exercised before re
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -16,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.fileutil import sha256_file
 from localization.types import Incident
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,11 +84,12 @@ def stored_clip(incident: Incident, store: Store) -> Clip | None:
         import soundfile as sf
 
         try:
-            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+            raw = path.read_bytes()  # read once: decoded and hashed
+            data, rate = sf.read(io.BytesIO(raw), dtype="float32", always_2d=True)
         except (RuntimeError, OSError) as exc:  # soundfile raises RuntimeError subclasses
             log.warning("audio clip %s unreadable: %s", path, exc)
             continue
-        intact = sha256_file(path) == row["sha256"]
+        intact = hashlib.sha256(raw).hexdigest() == row["sha256"]
         start_ns = int(row["start_ns"]) if row["start_ns"] is not None else incident.start_ns - int(PAD_S * 1e9)
         markers = _manifest_markers(path) or tuple((s.t_ns - start_ns) / 1e9 for s in incident.shots)
         sensor = row["sensor_id"] or "?"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from app.store.schema import STATUSES
@@ -128,10 +128,8 @@ class IncidentSummary:
 
     @classmethod
     def of(cls, inc: Incident) -> IncidentSummary:
-        return cls(id=inc.id, kind=inc.kind, tags=tuple(inc.tags), rounds=inc.rounds, shooters=inc.shooters,
-                   x_m=inc.x_m, y_m=inc.y_m, err95_m=inc.err95_m, speed_mps=inc.speed_mps,
-                   heading_deg=inc.heading_deg, revision=inc.revision, notes=tuple(inc.notes),
-                   gunfire_p=inc.gunfire_p, review_label=inc.review_label)
+        # Every field is the engine incident's own (the summary is the incident less its shots).
+        return cls(**{f.name: getattr(inc, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -524,7 +524,7 @@ class ConsoleController(QObject):
         for key, desc, method in SHORTCUTS:
             act = QAction(desc, self.window)
             act.setShortcut(QKeySequence(key))
-            act.triggered.connect(getattr(self, "_sc_" + method, None) or getattr(self, method))
+            act.triggered.connect(getattr(self, method))
             self.window.addAction(act)
             self.actions[key] = act
 
