@@ -66,9 +66,14 @@ def decode_clip(clip: AudioClip) -> SensorAudio:
     return SensorAudio(clip.sensor, np.ascontiguousarray(x), int(rate), int(clip.start_ns))
 
 
+#: How long (s) sensor audio waits for an incident to claim it; an incident gets its clips
+#: within this of its last shot, or never.
+KEEP_S = 600.0
+
+
 class LiveClipRecorder:
     def __init__(self, sensors: Sequence[Sensor], c_mps: float, out_dir: str | Path, *, fmt: ClipFormat = "flac",
-                 max_sensors: int = 3, keep_s: float = 600.0, actor: str = "engine") -> None:
+                 max_sensors: int = 3, keep_s: float = KEEP_S, actor: str = "engine") -> None:
         self.sensors = {s.id: s for s in sensors}
         self.c_mps = float(c_mps)
         self.out_dir = Path(out_dir)

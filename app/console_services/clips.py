@@ -125,6 +125,14 @@ def recorded_clip(incident: Incident, store: Store) -> Clip | None:
         return None
 
 
+def may_still_get_audio(incident: Incident, now_ns: int) -> bool:
+    """Whether recorded sensor audio can still be attached to ``incident`` (the live recorder
+    keeps sensor audio ``KEEP_S`` for incidents to claim): after that a stand-in is final."""
+    from app.audio.live_clips import KEEP_S
+
+    return now_ns - incident.end_ns <= KEEP_S * 1e9
+
+
 def clip_for(incident: Incident, store: Store | None = None) -> Clip:
     """The clip the console shows: the recorded one when ``store`` has it, else a stand-in."""
     clip = recorded_clip(incident, store) if store is not None else None

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel
 
-from app.console_services.clips import STAND_IN, clip_for, recorded_clip
+from app.console_services.clips import STAND_IN, clip_for, may_still_get_audio, recorded_clip
 from app.console_services.console_dispatch import (ConsoleDispatch, IncidentPurged, purged_message,
                                                    unreadable_message)
 from app.dispatch import Session, permissions_of
@@ -318,8 +318,9 @@ class ConsoleController(QObject):
         if key != self._loaded_clip:
             self._loaded_clip = key
             clip = clip_for(rec.incident, self.dispatch.store)
-        elif self._clip_stand_in and self.dispatch.store is not None:
-            # Live sensor audio is attached after the alert, without a new revision.
+        elif self._clip_stand_in and self.dispatch.store is not None and may_still_get_audio(rec.incident, now):
+            # Live sensor audio is attached after the alert, without a new revision (within
+            # the recorder's keeping time: an old alert's stand-in is not looked at again).
             clip = recorded_clip(rec.incident, self.dispatch.store)
             if clip is None:
                 return
