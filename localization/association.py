@@ -76,6 +76,9 @@ class AssociationParams:
     sigma_min_shots: int = 3
     sigma_typical_max_s: float = 0.0025
     sigma_learn_sensors: int = 6
+    follow_sigma_ratio: float = 2.0
+    follow_slack_m: float = 10.0
+    vehicle_speed_max_mps: float = 25.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,7 +606,8 @@ class Associator:
         * Echo: when most of a shot's pulses each trail (same sensor, within
           ``echo_window_s``) a pulse already used by a shot heard by at least
           1/``echo_max_ratio`` times as many sensors, they are that shot's reflections,
-          not another round.
+          not another round — unless they trail by one common lag (a round from the same
+          place) or the set is a moving shooter's next round (``_follows_a_shot``).
         """
         p = self.p
         sens = buf.sensor[shot.pulse_rows]
@@ -631,9 +635,30 @@ class Associator:
             weaker = drop >= p.echo_min_drop_db
             much_smaller = (buf.owner_n[prev] * p.echo_max_ratio >= n)[None, :]
             echo_like = np.any(trail & (weaker | much_smaller), axis=1)
-            if echo_like.mean() >= 0.5 and not _repeats_from_same_place(trail, dt):
+            if (echo_like.mean() >= 0.5 and not _repeats_from_same_place(trail, dt)
+                    and not self._follows_a_shot(shot)):
                 return False
         return True
+
+    def _follows_a_shot(self, shot: FoundShot) -> bool:
+        """True when ``shot`` fits as tightly as well-heard shots do (within
+        ``follow_sigma_ratio`` times the site's typical residual scale) and was fired
+        where a shooter of a shot found just before it could have got to — within
+        ``follow_slack_m`` plus ``vehicle_speed_max_mps`` times the time between them.
+        That is a moving shooter's next round: its pulses trail his last round's at
+        every sensor by lags that differ from sensor to sensor, as reflections' do, but
+        reflections that happen to line up on one source fit loosely and put it far away."""
+        p = self.p
+        f = shot.fit
+        if f.sigma_s > p.follow_sigma_ratio * self._typical_sigma():
+            return False
+        for k in self._recent:
+            gap = f.t0_s - k.fit.t0_s
+            if (p.min_round_gap_s <= gap <= p.burst_span_s
+                    and math.hypot(f.x_m - k.fit.x_m, f.y_m - k.fit.y_m)
+                    <= p.follow_slack_m + p.vehicle_speed_max_mps * gap):
+                return True
+        return False
 
     def _heard_like_a_shot(self, shot: FoundShot, buf: PulseBuffer, sens: np.ndarray,
                            known_place: bool = False) -> bool:
