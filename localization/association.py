@@ -76,7 +76,7 @@ class AssociationParams:
     sigma_min_shots: int = 3
     sigma_typical_max_s: float = 0.0025
     sigma_learn_sensors: int = 6
-    follow_sigma_ratio: float = 2.0
+    tight_sigma_ratio: float = 2.0
     follow_slack_m: float = 10.0
     vehicle_speed_max_mps: float = 25.0
 
@@ -640,9 +640,13 @@ class Associator:
                 return False
         return True
 
+    def _fits_tightly(self, shot: FoundShot) -> bool:
+        """As tightly as well-heard shots fit: a residual scale within ``tight_sigma_ratio``
+        times the site's typical one."""
+        return shot.fit.sigma_s <= self.p.tight_sigma_ratio * self._typical_sigma()
+
     def _follows_a_shot(self, shot: FoundShot) -> bool:
-        """True when ``shot`` fits as tightly as well-heard shots do (within
-        ``follow_sigma_ratio`` times the site's typical residual scale) and was fired
+        """True when ``shot`` fits tightly (``_fits_tightly``) and was fired
         where a shooter of a shot found just before it could have got to — within
         ``follow_slack_m`` plus ``vehicle_speed_max_mps`` times the time between them.
         That is a moving shooter's next round: its pulses trail his last round's at
@@ -650,7 +654,7 @@ class Associator:
         reflections that happen to line up on one source fit loosely and put it far away."""
         p = self.p
         f = shot.fit
-        if f.sigma_s > p.follow_sigma_ratio * self._typical_sigma():
+        if not self._fits_tightly(shot):
             return False
         for k in self._recent:
             gap = f.t0_s - k.fit.t0_s
@@ -825,12 +829,17 @@ class Associator:
             # random draws may all have mixed rounds.  Try every pulse combination at the
             # sensors nearest the seed's.
             # So many combinations line four or five stray pulses up by chance: only a
-            # set of ``_SYSTEMATIC_MIN_SENSORS`` counts.
+            # set of ``_SYSTEMATIC_MIN_SENSORS`` counts, or one sensor fewer that fits
+            # tightly and is heard like a shot (mixtures of rounds that five sensors agree
+            # on fit loosely; reflections that line up leave sensors near their place silent).
             more = self._systematic_hypotheses(S_all, t_all, starts, counts, pref, seed_pos, z_src)
             if more is not None:
                 shot, _ = self._from_hypotheses(buf, seed, more, rows, S_all, t_all, starts, counts, seed_pos,
                                                 z_src, k_sensors, ts)
-                if shot is not None and len(shot.pulse_rows) < _SYSTEMATIC_MIN_SENSORS:
+                n = 0 if shot is None else len(shot.pulse_rows)
+                if n < _SYSTEMATIC_MIN_SENSORS and not (
+                        n == _SYSTEMATIC_MIN_SENSORS - 1 and self._fits_tightly(shot)
+                        and self._heard_like_a_shot(shot, buf, buf.sensor[shot.pulse_rows])):
                     shot = None
         return shot
 
