@@ -36,10 +36,11 @@ class IncidentParams:
     max_vehicle_speed_mps: float = 25.0
     shooter_radius_m: float = 12.0
     min_mobile_speed_mps: float = 2.0
-    min_mobile_track_m: float = 15.0
+    #: A car at 5 m/s (11 mph) covers 10 m in the two seconds three rounds take.
+    min_mobile_track_m: float = 10.0
     #: A shorter track (down to this) counts when at least ``short_track_min_shots`` shots
     #: lie on it: more shots on one line cannot be scatter about one place.
-    min_short_track_m: float = 8.0
+    min_short_track_m: float = 6.0
     short_track_min_shots: int = 4
     full_auto_rounds_per_s: float = 7.0
     high_capacity_rounds: int = 15
@@ -189,16 +190,21 @@ def _mobile_track(xy: np.ndarray, t_s: np.ndarray, sig: np.ndarray, p: IncidentP
     min_track = p.min_mobile_track_m if n < p.short_track_min_shots else p.min_short_track_m
     if speed < p.min_mobile_speed_mps or track_m < max(min_track, 4.0 * float(np.median(sig))):
         return None
+    # Misfits weighted like the fit: a round located only roughly (three sensors, a wide
+    # ellipse) may lie metres off the track without making it a different shooter.
     resid_lin = xy - A @ coef
     centre = np.sum(xy * w[:, None], axis=0) / w.sum()
     resid_fix = xy - centre
-    rms_lin = float(np.sqrt(np.mean(np.sum(resid_lin**2, axis=1))))
-    rms_fix = float(np.sqrt(np.mean(np.sum(resid_fix**2, axis=1))))
+    rms_lin = float(np.sqrt(np.sum(w * np.sum(resid_lin**2, axis=1)) / w.sum()))
+    rms_fix = float(np.sqrt(np.sum(w * np.sum(resid_fix**2, axis=1)) / w.sum()))
     if rms_lin > max(4.0, 3.0 * float(np.median(sig))) or rms_lin > 0.35 * rms_fix:
         return None
-    # Shots must progress along the track (no back-and-forth between two places).
-    along = (xy - centre) @ (v / speed)
-    if np.any(np.diff(along[np.argsort(t_s)]) < -max(6.0, 3.0 * float(np.median(sig)))):
+    # Shots must progress along the track (no back-and-forth between two places) — by
+    # more than the two shots' errors allow.
+    o = np.argsort(t_s)
+    along = ((xy - centre) @ (v / speed))[o]
+    slack = np.maximum(6.0, 3.0 * np.hypot(sig[o][1:], sig[o][:-1]))
+    if np.any(np.diff(along) < -slack):
         return None
     return speed, float(bearing_deg(v[0], v[1]))
 

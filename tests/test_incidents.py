@@ -47,15 +47,29 @@ def test_mobile_shooter_speed_and_heading():
 
 
 def test_slow_short_track_is_mobile_with_four_shots_not_three():
-    # 5 m/s for 2 s: a 10 m track, shorter than the 15 m needed from three shots
-    four = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 0.7, 1.3, 2.0)]
+    # 5 m/s for 1.4 s: a 7 m track, shorter than the 10 m needed from three shots
+    four = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 0.5, 0.9, 1.4)]
     d = describe(four)
     assert "mobile_shooter" in d.tags and d.speed_mps == pytest.approx(5.0, abs=0.3)
-    three = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 1.0, 2.0)]
+    three = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 0.7, 1.4)]
     assert "mobile_shooter" not in describe(three).tags
+    three = [shot(5.0 * t, 0.0, t, err=0.5) for t in (0.0, 1.1, 2.2)]  # 11 m
+    assert "mobile_shooter" in describe(three).tags
     # rounds scattered about one place are not a short track, however many
     still = [shot(x, y, t, err=0.5) for x, y, t in ((0, 0, 0), (3, 1, 0.6), (-1, 2, 1.2), (2, -2, 1.9), (0, 1, 2.5))]
     assert "mobile_shooter" not in describe(still).tags
+
+
+def test_a_roughly_located_round_off_the_track_leaves_it_a_track():
+    """A round heard by three sensors, located 12 m off a car's track with a 60 m ellipse,
+    counts for the track as little as its ellipse says: still one moving shooter."""
+    shots = [shot(10.0 * t, 0.0, t, err=0.5) for t in (0.0, 0.5, 1.0, 2.0, 2.5)]
+    shots.insert(3, shot(15.0, 12.0, 1.5, err=60.0, n=3, low=True))
+    d = describe(shots)
+    assert "mobile_shooter" in d.tags and d.speed_mps == pytest.approx(10.0, abs=0.5)
+    # the same round located as precisely as the others is a shooter off the track
+    shots[3] = shot(15.0, 12.0, 1.5, err=0.5)
+    assert "mobile_shooter" not in describe(shots).tags
 
 
 def test_full_auto_and_high_capacity():
