@@ -42,6 +42,10 @@ class IncidentParams:
     #: lie on it: more shots on one line cannot be scatter about one place.
     min_short_track_m: float = 6.0
     short_track_min_shots: int = 4
+    #: A lone round apart from a shooter's cluster is another shooter's when heard by this
+    #: many sensors and located within this (95 %); otherwise it joins the nearest cluster.
+    lone_shooter_min_sensors: int = 5
+    lone_shooter_max_err95_m: float = 1.0
     full_auto_rounds_per_s: float = 7.0
     high_capacity_rounds: int = 15
     possible_err95_m: float = 25.0
@@ -84,7 +88,9 @@ def describe(shots: list[Shot] | tuple[Shot, ...], p: IncidentParams = IncidentP
         tags.append("mobile_shooter")
     else:
         shooter = _cluster(xy, sig, p.shooter_radius_m)
-        shooter = _absorb_lone_shots(shooter, xy)
+        sure = np.array([len(s.sensors) >= p.lone_shooter_min_sensors and s.err95_m <= p.lone_shooter_max_err95_m
+                         and not s.low_confidence for s in shots])
+        shooter = _absorb_lone_shots(shooter, xy, sure)
     n_shooters = int(shooter.max()) + 1
     if n_shooters >= 2:
         tags.append("multiple_shooters")
@@ -152,9 +158,10 @@ def _cluster(xy: np.ndarray, sig: np.ndarray, radius_m: float) -> np.ndarray:
     return label
 
 
-def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray) -> np.ndarray:
+def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray, sure: np.ndarray | None = None) -> np.ndarray:
     """A shooter is a place fired from more than once: a lone shot apart from the others
-    (often one badly located round) joins the nearest multi-shot cluster.  Labels are
+    (often one badly located round) joins the nearest multi-shot cluster — unless it is
+    ``sure`` (well heard and tightly located: a shooter who fired once).  Labels are
     renumbered in order of first shot."""
     counts = np.bincount(label)
     multi = np.flatnonzero(counts >= 2)
@@ -162,7 +169,10 @@ def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray) -> np.ndarray:
         return label
     out = label.copy()
     centres = np.array([xy[label == k].mean(axis=0) for k in multi])
-    for i in np.flatnonzero(counts[label] == 1):
+    lone = counts[label] == 1
+    if sure is not None:
+        lone &= ~sure
+    for i in np.flatnonzero(lone):
         out[i] = multi[int(np.argmin(np.hypot(*(centres - xy[i]).T)))]
     _, first = np.unique(out, return_index=True)
     order = np.argsort(first)

@@ -37,6 +37,19 @@ def test_lone_outlier_round_is_not_a_shooter():
     assert "multiple_shooters" not in describe(shots).tags
 
 
+def test_a_well_heard_tightly_located_lone_round_is_another_shooter():
+    """One round 60 m from a shooter's three, heard by eight sensors and located within
+    0.5 m, is a second shooter who fired once; the same round heard by four sensors, or
+    located only within 2 m, is more likely the first shooter's round badly located."""
+    shots = [shot(0, 0, 0, err=0.5), shot(1, 0, 0.5, err=0.5), shot(60, 0, 1.0, err=0.5), shot(0, 1, 1.5, err=0.5)]
+    d = describe(shots)
+    assert "multiple_shooters" in d.tags and d.shooter_of_shot == (0, 0, 1, 0)
+    shots[2] = shot(60, 0, 1.0, err=0.5, n=4)
+    assert "multiple_shooters" not in describe(shots).tags
+    shots[2] = shot(60, 0, 1.0, err=2.0)
+    assert "multiple_shooters" not in describe(shots).tags
+
+
 def test_mobile_shooter_speed_and_heading():
     # 10 m/s heading east (90°)
     shots = [shot(10.0 * t, 0.0, t) for t in (0.0, 0.6, 1.3, 2.0, 2.8)]
