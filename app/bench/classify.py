@@ -92,12 +92,12 @@ def _demo(duration_s: float) -> dict:
     goes: share of pulses with detector features, their gunfire calls by what truly made
     them, and the engine's incidents with a gunfire probability / review label (an incident
     counts as gunfire when most of its pulses came from gunfire)."""
-    from app.console_services.engine_source import _city_feed  # the demo's feed, as the console builds it
+    from app.console_services.engine_source import city_feed  # the demo's feed, as the console builds it
     from app.console_services.site import demo_site
     from localization import Engine, EngineConfig
     from localization.sim import DIRECT, NOISE
 
-    feed = _city_feed(demo_site(), rate_per_s=0.15, speed=0.0, seed=5, duration_s=duration_s, profile="busy_weekend")
+    feed = city_feed(demo_site(), rate_per_s=0.15, speed=0.0, seed=5, duration_s=duration_s, profile="busy_weekend")
     sink = _Collect()
     t = time.perf_counter()
     feed.run(sink)

@@ -162,7 +162,7 @@ class SimulatedEngineSource(FeedEngineSource):
         """``store``: where pulses and sensor statuses are recorded (None: not recorded).
         ``feed``: a started-by-us ``Feed`` to use instead of the city simulator (tests)."""
         if feed is None:
-            feed = _city_feed(site, rate_per_s=rate_per_s, speed=speed, seed=seed, duration_s=duration_s,
+            feed = city_feed(site, rate_per_s=rate_per_s, speed=speed, seed=seed, duration_s=duration_s,
                               profile=profile)
         super().__init__(site, feed, store=store)
 
@@ -183,7 +183,11 @@ DEMO_OUTAGES = (("gps_lost", 2.0, 400.0), ("clock_drift", 4.0, 300.0), ("offline
                 ("network", 900.0, 1200.0))
 
 
-def _city_feed(site: ConsoleSite, *, rate_per_s: float, speed: float, seed: int, duration_s: float, profile: str):
+def city_feed(site: ConsoleSite, *, rate_per_s: float, speed: float, seed: int, duration_s: float, profile: str):
+    """The simulated city feed the demo console runs on: ``duration_s`` of random incidents of
+    ``profile`` over the site's sensor area at about ``rate_per_s`` incidents a second, with
+    audio and the demo's sensor outages (``speed``: simulated seconds per wall-clock second,
+    0 for as fast as possible).  Also the classifier benchmark's feed."""
     from app.feeds.scenario import Outage, SimPlan
     from app.feeds.simulator import SimulatorFeed
     from localization.sim.city import PROFILES, random_city_events
