@@ -78,7 +78,7 @@ class AssociationParams:
     sigma_learn_sensors: int = 6
     tight_sigma_ratio: float = 2.0
     follow_slack_m: float = 10.0
-    vehicle_speed_max_mps: float = 25.0
+    max_vehicle_speed_mps: float = 25.0  # the engine passes its incident setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,7 +648,7 @@ class Associator:
     def _follows_a_shot(self, shot: FoundShot) -> bool:
         """True when ``shot`` fits tightly (``_fits_tightly``) and was fired
         where a shooter of a shot found just before it could have got to — within
-        ``follow_slack_m`` plus ``vehicle_speed_max_mps`` times the time between them.
+        ``follow_slack_m`` plus ``max_vehicle_speed_mps`` times the time between them.
         That is a moving shooter's next round: its pulses trail his last round's at
         every sensor by lags that differ from sensor to sensor, as reflections' do, but
         reflections that happen to line up on one source fit loosely and put it far away."""
@@ -660,7 +660,7 @@ class Associator:
             gap = f.t0_s - k.fit.t0_s
             if (p.min_round_gap_s <= gap <= p.burst_span_s
                     and math.hypot(f.x_m - k.fit.x_m, f.y_m - k.fit.y_m)
-                    <= p.follow_slack_m + p.vehicle_speed_max_mps * gap):
+                    <= p.follow_slack_m + p.max_vehicle_speed_mps * gap):
                 return True
         return False
 
@@ -836,12 +836,18 @@ class Associator:
             if more is not None:
                 shot, _ = self._from_hypotheses(buf, seed, more, rows, S_all, t_all, starts, counts, seed_pos,
                                                 z_src, k_sensors, ts)
-                n = 0 if shot is None else len(shot.pulse_rows)
-                if n < _SYSTEMATIC_MIN_SENSORS and not (
-                        n == _SYSTEMATIC_MIN_SENSORS - 1 and self._fits_tightly(shot)
-                        and self._heard_like_a_shot(shot, buf, buf.sensor[shot.pulse_rows])):
+                if shot is not None and not self._systematic_set_counts(shot, buf):
                     shot = None
         return shot
+
+    def _systematic_set_counts(self, shot: FoundShot, buf: PulseBuffer) -> bool:
+        """Whether a set the systematic search found is a shot: ``_SYSTEMATIC_MIN_SENSORS``
+        sensors, or one fewer fitting tightly and heard like a shot."""
+        n = len(shot.pulse_rows)
+        if n >= _SYSTEMATIC_MIN_SENSORS:
+            return True
+        return (n == _SYSTEMATIC_MIN_SENSORS - 1 and self._fits_tightly(shot)
+                and self._heard_like_a_shot(shot, buf, buf.sensor[shot.pulse_rows]))
 
     def _from_hypotheses(self, buf: PulseBuffer, seed: int, hyps: np.ndarray, rows: np.ndarray,
                          S_all: np.ndarray, t_all: np.ndarray, starts: np.ndarray, counts: np.ndarray,

@@ -119,6 +119,7 @@ class Engine:
                 ground_z_m=cfg.ground_z_m,
                 wind_mps=cfg.wind_mps,
                 estimate_nuisance=cfg.estimate_wind,
+                max_vehicle_speed_mps=cfg.incident.max_vehicle_speed_mps,
             ),
             seed=cfg.seed,
         )

@@ -158,7 +158,7 @@ def _cluster(xy: np.ndarray, sig: np.ndarray, radius_m: float) -> np.ndarray:
     return label
 
 
-def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray, sure: np.ndarray | None = None) -> np.ndarray:
+def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray, sure: np.ndarray) -> np.ndarray:
     """A shooter is a place fired from more than once: a lone shot apart from the others
     (often one badly located round) joins the nearest multi-shot cluster — unless it is
     ``sure`` (well heard and tightly located: a shooter who fired once).  Labels are
@@ -169,10 +169,7 @@ def _absorb_lone_shots(label: np.ndarray, xy: np.ndarray, sure: np.ndarray | Non
         return label
     out = label.copy()
     centres = np.array([xy[label == k].mean(axis=0) for k in multi])
-    lone = counts[label] == 1
-    if sure is not None:
-        lone &= ~sure
-    for i in np.flatnonzero(lone):
+    for i in np.flatnonzero((counts[label] == 1) & ~sure):
         out[i] = multi[int(np.argmin(np.hypot(*(centres - xy[i]).T)))]
     _, first = np.unique(out, return_index=True)
     order = np.argsort(first)
