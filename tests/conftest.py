@@ -39,7 +39,6 @@ def pittsburgh_dir(shared_data: Path) -> Path:
     return d
 
 
-
 @pytest.fixture
 def store(tmp_path):
     """An empty store in a temporary directory on a manual clock (test files that need a
@@ -49,6 +48,7 @@ def store(tmp_path):
     s = Store.open(tmp_path / "t.sqlite3", clock=ManualClock())
     yield s
     s.close_all()
+
 
 def pytest_sessionfinish(session, exitstatus):
     session.config._tocsin_exitstatus = int(exitstatus)

@@ -16,7 +16,6 @@ from app.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from localization.types import Pulse, Sensor
 
 
-
 def test_new_database_is_wal_with_foreign_keys_at_current_version(store):
     assert store.schema_version() == SCHEMA_VERSION
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -290,9 +289,9 @@ def test_stray_write_outside_transaction_is_not_silently_committed(store):
     assert store.count_incidents() == 1
 
 
-def test_a_write_inside_a_read_snapshot_is_refused_clearly_and_the_snapshot_survives(store, tmp_path):
+def test_a_write_inside_a_read_snapshot_is_refused_clearly_and_the_snapshot_survives(store):
     store.record_incident(sample_incident("E1"), FRAME)
-    other = Store.open(tmp_path / "t.sqlite3")
+    other = Store.open(store.path, clock=store.clock)
     try:
         with store.read_snapshot() as conn:
             assert store.count_incidents() == 1

@@ -12,7 +12,6 @@ from app.store.samples import FRAME, sample_incident
 from app.store.schema import SCHEMA_VERSION, migrate
 
 
-
 def test_fireworks_incident_is_stored_with_its_label_and_reclassification_adds_a_revision(store):
     fw = dataclasses.replace(sample_incident("E9", rounds=12), kind="possible_gunfire", gunfire_p=0.07,
                              review_label="probable_fireworks")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from app.cli import CliError
-from app.cli.console_cmd import load_history, sign_in
+from app.cli.console_cmd import (_prepare_env, display_available, load_history, qt_application, run_window,
+                                  sign_in)
 
 
 @dataclass
@@ -49,12 +50,11 @@ def load_checked_config(config_path: str | None):
     return cfg, gis
 
 
-def open_live_console(cfg, session_for, *, gis=None, with_map: bool = True, settings=None,
+def open_live_console(cfg, session_for, *, gis, with_map: bool = True, settings=None,
                       use_audio: bool | None = None, history: int = 500) -> LiveConsole:
     """Build (not show) the live console.  ``session_for(users)`` signs a user in and
     returns the session (a dialog or a non-interactive password); None cancels.  ``gis``:
-    the GIS directory ``load_checked_config`` loaded, so its layers are not parsed again
-    (without it they are read from ``cfg.gis_dir``)."""
+    the GIS directory ``load_checked_config`` loaded, so its layers are not parsed again."""
     from app.console_services.console_dispatch import ConsoleDispatch
     from app.console_services.site import agency_site
     from app.dispatch.agency import load_agency
@@ -64,7 +64,7 @@ def open_live_console(cfg, session_for, *, gis=None, with_map: bool = True, sett
 
     try:
         agency = load_agency(cfg.agency_profile)
-        site = agency_site(cfg.gis_dir if gis is None else gis, agency)
+        site = agency_site(gis, agency)
         store = Store.open(cfg.database, create=False)
     except StoreError as exc:
         raise CliError(str(exc)) from None
@@ -98,8 +98,6 @@ def dialog_session(users):
 
 def run_live_console(config_path: str | None, *, screenshot: str | None, after_s: float, user_id: str | None,
                      size: str) -> int:
-    from app.cli.console_cmd import _prepare_env, display_available, qt_application, run_window
-
     cfg, gis = load_checked_config(config_path)
     if screenshot is None:
         ok, why = display_available()

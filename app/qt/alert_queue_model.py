@@ -156,7 +156,7 @@ class AlertQueueModel(HeaderedTableModel):
         if i is not None:
             self._keys[i] = search_text(self._items[i])
             row = len(self._items) - 1 - i
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:  # noqa: D401 - Qt API
         key = _SORT_KEYS.get(column)

@@ -91,7 +91,6 @@ class ConsoleController(QObject):
         self.settings = settings
         self.selected_id: str | None = None
         self._loaded_clip: tuple[str, int] | None = None
-        self._clip_stand_in = False   # the loaded clip is a stand-in: look for recorded audio again
         self.latency_model_ms: list[float] = []
         self.latency_map_ms: list[float] = []
         self._emitted: dict[str, int] = {}
@@ -318,7 +317,8 @@ class ConsoleController(QObject):
         if key != self._loaded_clip:
             self._loaded_clip = key
             clip = clip_for(rec.incident, self.dispatch.store)
-        elif self._clip_stand_in and self.dispatch.store is not None and may_still_get_audio(rec.incident, now):
+        elif (self.waveform.clip is not None and self.waveform.clip.source == STAND_IN
+              and self.dispatch.store is not None and may_still_get_audio(rec.incident, now)):
             # Live sensor audio is attached after the alert, without a new revision (within
             # the recorder's keeping time: an old alert's stand-in is not looked at again).
             clip = recorded_clip(rec.incident, self.dispatch.store)
@@ -326,7 +326,6 @@ class ConsoleController(QObject):
                 return
         else:
             return
-        self._clip_stand_in = clip.source == STAND_IN
         self.waveform.set_clip(clip)
 
     def _show_nothing(self, why: str) -> None:
