@@ -200,6 +200,11 @@ class Associator:
         # Per recent shot (by id): the buffer's ``next_seq`` when its rounds were last
         # searched, or −1 when rounds were left for later (pulses not yet all in).
         self._rounds_seen: dict[int, int] = {}
+        # Per recent shot (by id): candidate rounds from its place already tried and
+        # rejected, each as the sorted refs of its pulses — in streaming, a shot's round
+        # window is searched again at every delivery while pulses still come in, and the
+        # same candidates would be refitted and rejected again each time.
+        self._rejected: dict[int, set[tuple[int, ...]]] = {}
         # Recent shots (by id) with a round of three pulses at their place that waits for
         # those pulses to be tried as seeds.
         self._await_seeds: set[int] = set()
@@ -228,7 +233,9 @@ class Associator:
         new = np.flatnonzero(buf.state == NEW)
         oldest = min(ready_t, float(buf.t[new[0]])) if len(new) else ready_t
         while self._recent and self._recent[0].fit.t0_s < oldest - horizon:
-            self._rounds_seen.pop(id(self._recent.popleft()), None)
+            gone = id(self._recent.popleft())
+            self._rounds_seen.pop(gone, None)
+            self._rejected.pop(gone, None)
         # Only shots whose round window was not yet complete at the last call can have
         # gained rounds since.
         reach = self.p.burst_span_s + self.p.max_range_m / self.p.c_mps
@@ -399,6 +406,7 @@ class Associator:
             enough |= (support == 3) & ((per_sensor & ~known[uniq][None, :]).sum(axis=1) == 0)
         out: list[FoundShot] = []
         waiting = False
+        rejected = self._rejected.setdefault(id(shot), set())
         free = np.ones(len(lag), dtype=bool)
         min_gap = p.min_round_gap_s
         # Per candidate: is its emission time clear of the rounds already taken here, and
@@ -429,6 +437,9 @@ class Associator:
             if ts > ready_t:
                 waiting = True  # some of its pulses may not have arrived yet
                 continue
+            key = tuple(sorted(buf.ref[sel].tolist()))
+            if key in rejected:
+                continue
             placed = len(sel) < p.min_sensors and quiet and bool(known[sens[idx[first]]].all())
             if placed:
                 # Three arrivals over observed paths: the place is the shot's (the rounds
@@ -442,31 +453,13 @@ class Associator:
                                                   lag[idx[first]], ts)
             else:
                 round_shot = self._fit_set(buf, sel, ts, (f.x_m, f.y_m), shot.z_src, wind=wind, dc=dc)
+            if round_shot is not None:
+                round_shot = self._check_round(buf, shot, round_shot, placed, taken, rows[free],
+                                               tau - tau_model)
             if round_shot is None:
+                rejected.add(key)
                 continue
-            round_shot = self._grow(buf, round_shot, rows[free], tau - tau_model, wind, dc) or round_shot
             g = round_shot.fit
-            if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
-                continue
-            # A round from the same place is heard where the shot was: pulses lining up at
-            # other sensors only are another shooter's, near the same line of sight.
-            if np.isin(round_shot.sensors, shot.sensors).sum() < p.round_heard_fraction * len(shot.sensors):
-                continue
-            # Same paths, same residual scale: a round fitting much worse than the shot it
-            # was found from is pulses of another place that line up by chance.
-            if g.sigma_s > max(p.sigma_ratio * f.sigma_s, p.sigma_floor_s):
-                continue
-            if len(taken) and np.min(np.abs(taken - g.t0_s)) < min_gap:
-                continue
-            # ``taken`` is judged from the anchor's place; a round refined away from an
-            # ill-placed anchor (a small set) may be one already found where it really is.
-            if self._repeats_a_round(round_shot):
-                continue
-            # A reflector near the shooter lines its echoes up on one emission time
-            # too: the echo test stays.
-            known_place = placed and len(round_shot.pulse_rows) < p.min_sensors
-            if not self._plausible(round_shot, buf, known_place=known_place):
-                continue
             used = np.isin(rows, round_shot.pulse_rows)
             free &= ~used
             taken = np.append(taken, g.t0_s)
@@ -476,6 +469,40 @@ class Associator:
             self._accept(buf, round_shot)
             out.append(round_shot)
         return out, waiting
+
+    def _check_round(self, buf: PulseBuffer, shot: FoundShot, round_shot: FoundShot, placed: bool,
+                     taken: np.ndarray, free_rows: np.ndarray, path_corr: np.ndarray) -> FoundShot | None:
+        """A candidate round fitted from ``shot``'s place, grown by the ``free_rows`` that fit
+        it (``path_corr``: observed minus modelled paths per sensor) — or None when it is
+        not another round from there: fired elsewhere, heard by other sensors, fitting
+        much worse, at an emission time already ``taken``, a round already found, or
+        implausible as a shot."""
+        p = self.p
+        f = shot.fit
+        round_shot = self._grow(buf, round_shot, free_rows, path_corr, f.wind_mps, f.dc_mps) or round_shot
+        g = round_shot.fit
+        if np.hypot(g.x_m - f.x_m, g.y_m - f.y_m) > p.same_place_m:
+            return None
+        # A round from the same place is heard where the shot was: pulses lining up at
+        # other sensors only are another shooter's, near the same line of sight.
+        if np.isin(round_shot.sensors, shot.sensors).sum() < p.round_heard_fraction * len(shot.sensors):
+            return None
+        # Same paths, same residual scale: a round fitting much worse than the shot it
+        # was found from is pulses of another place that line up by chance.
+        if g.sigma_s > max(p.sigma_ratio * f.sigma_s, p.sigma_floor_s):
+            return None
+        if len(taken) and np.min(np.abs(taken - g.t0_s)) < p.min_round_gap_s:
+            return None
+        # ``taken`` is judged from the anchor's place; a round refined away from an
+        # ill-placed anchor (a small set) may be one already found where it really is.
+        if self._repeats_a_round(round_shot):
+            return None
+        # A reflector near the shooter lines its echoes up on one emission time
+        # too: the echo test stays.
+        known_place = placed and len(round_shot.pulse_rows) < p.min_sensors
+        if not self._plausible(round_shot, buf, known_place=known_place):
+            return None
+        return round_shot
 
     def _observed_paths(self, shot: FoundShot) -> tuple[np.ndarray, bool]:
         """Per sensor: observed minus modelled propagation time (s) from ``shot``'s place —

@@ -286,6 +286,43 @@ def test_a_round_from_a_shots_place_is_heard_where_the_shot_was(sensors):
     assert search(order[6:11]) == []
 
 
+def test_a_rejected_round_candidate_is_not_refitted_when_the_search_repeats(sensors, monkeypatch):
+    """In streaming, a shot's place is searched for rounds again at each delivery while
+    pulses still come in: a candidate already rejected is not refitted — unless its set of
+    pulses changed."""
+    from localization.association import Associator, AssociationParams, PulseBuffer
+    from localization.solver import refine, travel_times
+
+    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
+    src = (150.0, -80.0)
+    order = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))
+    took, others = order[:6], order[6:11]
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    # Pulses lining up 0.4 s later at sensors that did not hear the shot: not a round from here.
+    heard = np.concatenate([took, others])
+    t = travel_times(pos[heard], src, 1.5, 343.0, (0.0, 0.0))[0] + np.repeat([0.0, 0.4], [6, 5])
+    buf = PulseBuffer()
+    buf.add(t, heard, np.full(len(t), 30.0), np.arange(len(t)))
+    r = np.flatnonzero(np.isin(buf.ref, np.arange(6)))
+    fit = refine(pos[buf.sensor[r]], buf.t[r], x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
+    anchor = a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
+    a._accept(buf, anchor)
+    fits = []
+    fit_set = Associator._fit_set
+    monkeypatch.setattr(Associator, "_fit_set", lambda self, *args, **kw: fits.append(1) or fit_set(self, *args, **kw))
+
+    assert a._search_rounds(buf, anchor, ready_t=np.inf)[0] == []
+    assert len(fits) == 1
+    assert a._search_rounds(buf, anchor, ready_t=np.inf)[0] == []
+    assert len(fits) == 1
+    # One more pulse in line with the candidate's makes another set: it is tried.
+    more = order[11]
+    t_more = travel_times(pos[[more]], src, 1.5, 343.0, (0.0, 0.0))[0] + 0.4
+    buf.add(t_more, np.array([more]), np.array([30.0]), np.array([11]))
+    assert a._search_rounds(buf, anchor, ready_t=np.inf)[0] == []
+    assert len(fits) == 2
+
+
 def test_late_uploads_of_a_located_shot_at_the_end_of_input_are_not_a_second_shot(sensors):
     """Sensors upload seconds late: a shot is located from the first reports, and the rest
     of its pulses arrive only as the input ends.  ``flush`` must still know the shot
