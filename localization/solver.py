@@ -113,6 +113,8 @@ class Fit:
     dc_mps: float
     converged: bool
     nuisance: bool = False
+    z_m: float | None = None  # the source height, when it was estimated (else assumed)
+    z_sd_m: float | None = None  # its standard error
 
     def ellipse95(self) -> Ellipse:
         """95 % ellipse of the position; uses F(2, dof) when σ was estimated from few
@@ -155,8 +157,14 @@ def refine(
     sigma_cap_s: float = 0.02,
     gate_s: float = 0.04,
     max_iter: int = 16,
+    z_start: float | None = None,
 ) -> Fit:
     """Robust Gauss–Newton refinement of (x, y, t0) [+ wind, + dc] from ``x0``.
+
+    With ``z_start`` the source height is a fourth unknown, estimated from that start
+    (an aerial firework shell bursts 50–300 m up; sensors mostly at one height see the
+    height only through the ranges' curvature, so start above the sensors: the mirror
+    solution below them fits as well).  Otherwise the source is at ``z_src``.
 
     Late residuals beyond ``late_scale``·σ and early ones beyond ``early_scale``·σ are
     down-weighted (Cauchy); residuals outside ``gate_s`` are outliers.  Nuisance
@@ -165,13 +173,16 @@ def refine(
     """
     S = np.asarray(S, dtype=float)
     t = np.asarray(t, dtype=float)
-    base = _irls(S, t, np.array([x0[0], x0[1]]), c, z_src, wind_prior_mps, dc_prior_mps, None, None,
-                 late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter)
+    fit_z = z_start is not None
+    z0 = float(z_start) if fit_z else z_src
+    base = _irls(S, t, np.array([x0[0], x0[1]]), c, z0, wind_prior_mps, dc_prior_mps, None, None,
+                 late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, fit_z=fit_z)
     best = base
     if estimate_nuisance and int(base.inliers.sum()) >= 8:
-        nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, z_src, wind_prior_mps, dc_prior_mps, wind_sigma_mps,
-                     dc_sigma_mps,
-                     late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, t0_start=base.t0_s)
+        nuis = _irls(S, t, np.array([base.x_m, base.y_m]), c, base.z_m if fit_z else z_src, wind_prior_mps,
+                     dc_prior_mps, wind_sigma_mps, dc_sigma_mps,
+                     late_scale, early_scale, sigma_floor_s, sigma_cap_s, gate_s, max_iter, t0_start=base.t0_s,
+                     fit_z=fit_z)
         # Compare on a common inlier set: residual sums with and without nuisance.
         common = base.inliers & nuis.inliers
         k = int(common.sum())
@@ -179,7 +190,7 @@ def refine(
             rss0 = float(np.sum(base.residuals_s[common] ** 2))
             rss1 = float(np.sum(nuis.residuals_s[common] ** 2))
             extra = 3
-            dof1 = max(k - 3 - extra, 1)
+            dof1 = max(k - (4 if fit_z else 3) - extra, 1)
             f_stat = ((rss0 - rss1) / extra) / max(rss1 / dof1, 1e-30)
             if f_stat > _f_crit_01(extra, dof1):
                 best = nuis
@@ -198,12 +209,15 @@ def _f_crit_01(d1: int, d2: int) -> float:
 
 
 def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_scale, early_scale,
-          sigma_floor, sigma_cap, gate, max_iter, t0_start=None) -> Fit:
+          sigma_floor, sigma_cap, gate, max_iter, t0_start=None, fit_z=False) -> Fit:
     # Small arrays (a shot's sensors): numpy's per-call cost dominates, so geometry is
     # computed once per step and the 3×3 systems are solved directly.
+    # Parameters: x, y, t0, then the source height (``fit_z``: column 3), then wind and
+    # sound-speed error (the next three columns: from ``kn``).
     n = len(t)
     use_nuis = wind_sigma is not None
-    n_par = 6 if use_nuis else 3
+    kn = 4 if fit_z else 3
+    n_par = kn + 3 if use_nuis else kn
     wind = np.array(wind_prior, dtype=float)
     dc = float(dc_prior)
     x, y = float(xy[0]), float(xy[1])
@@ -225,69 +239,80 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         # d t_pred / d params
         J[:, 0] = -ux / ceff
         J[:, 1] = -uy / ceff
+        if fit_z:
+            J[:, 3] = -(S[:, 2] - z_src) / (d * ceff)
         if use_nuis:
             k = d / ceff**2
-            J[:, 3] = -k * ux
-            J[:, 4] = -k * uy
-            J[:, 5] = -k
+            J[:, kn] = -k * ux
+            J[:, kn + 1] = -k * uy
+            J[:, kn + 2] = -k
         Jw = J * w[:, None]
         H = Jw.T @ J
         g = Jw.T @ r
         if use_nuis:
             # Priors as pseudo-observations, in units of the timing σ.
             prec = sigma**2 * prior_prec
-            H[3:, 3:] += np.diag(prec)
-            g[3:] -= prec * np.array([wind[0] - wind_prior[0], wind[1] - wind_prior[1], dc - dc_prior])
+            H[kn:, kn:] += np.diag(prec)
+            g[kn:] -= prec * np.array([wind[0] - wind_prior[0], wind[1] - wind_prior[1], dc - dc_prior])
         step = _solve(H, g, ridge=1e-12)
         if step is None:
             break
         x += step[0]
         y += step[1]
         t0 += step[2]
+        if fit_z:
+            z_src += step[3]
         if use_nuis:
-            wind = wind + step[3:5]
-            dc += step[5]
+            wind = wind + step[kn:kn + 2]
+            dc += step[kn + 2]
         tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
         r = t - t0 - tau
         strong = w > 0.2
         sigma = _robust_sigma(r[strong], sigma_floor, sigma_cap) if strong.any() else sigma
-        if abs(step[0]) + abs(step[1]) < 1e-3 and it >= 2:
+        if abs(step[0]) + abs(step[1]) + (abs(step[3]) if fit_z else 0.0) < 1e-3 and it >= 2:
             converged = True
             break
     inliers = (r <= max(4.0 * sigma, 2e-3)) & (r >= -max(6.0 * sigma, 3e-3)) & (np.abs(r) <= gate)
     k = int(inliers.sum())
     # Polish with plain least squares on the inliers: the robust weights found them; under
     # Gaussian timing noise the unweighted estimate is the efficient (maximum-likelihood) one.
-    if k >= 4:
+    n_pos = 4 if fit_z else 3
+    if k >= n_pos + 1:
         Si, ti = S[inliers], t[inliers]
         tau_i, d_i, ux_i, uy_i, ceff_i = tau[inliers], d[inliers], ux[inliers], uy[inliers], ceff[inliers]
-        Jp = np.empty((k, 3))
+        Jp = np.empty((k, n_pos))
         Jp[:, 2] = 1.0
         for _ in range(3):
             Jp[:, 0] = -ux_i / ceff_i
             Jp[:, 1] = -uy_i / ceff_i
+            if fit_z:
+                Jp[:, 3] = -(Si[:, 2] - z_src) / (d_i * ceff_i)
             step = _solve(Jp.T @ Jp, Jp.T @ (ti - t0 - tau_i))
             if step is None:
                 break
             x += step[0]
             y += step[1]
             t0 += step[2]
+            if fit_z:
+                z_src += step[3]
             tau_i, d_i, ux_i, uy_i, ceff_i = _geometry(Si, x, y, z_src, c + dc, wind)
             if abs(step[0]) + abs(step[1]) < 1e-4:
                 break
         tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
         r = t - t0 - tau
     # Wind and sound-speed error have priors, so they cost less than full parameters.
-    n_eff = 5 if use_nuis else 3
+    n_eff = kn + 2 if use_nuis else kn
     dof = max(k - n_eff, 1)
     # Final covariance from the inlier set (unit weights), σ² from their residuals.
     J[:, 0] = -ux / ceff
     J[:, 1] = -uy / ceff
+    if fit_z:
+        J[:, 3] = -(S[:, 2] - z_src) / (d * ceff)
     if use_nuis:
         kk = d / ceff**2
-        J[:, 3] = -kk * ux
-        J[:, 4] = -kk * uy
-        J[:, 5] = -kk
+        J[:, kn] = -kk * ux
+        J[:, kn + 1] = -kk * uy
+        J[:, kn + 2] = -kk
     Ji = J[inliers]
     H = Ji.T @ Ji
     if k > n_eff:
@@ -296,8 +321,9 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         s2 = sigma**2
     s2 = max(s2, sigma_floor**2) if math.isfinite(s2) else 1.0
     if use_nuis:
-        H[3:, 3:] += np.diag(s2 * prior_prec)
+        H[kn:, kn:] += np.diag(s2 * prior_prec)
     cov_xy = _cov_xy(H, s2)
+    z_sd = _param_sd(H, s2, 3) if fit_z else None
     return Fit(
         x_m=float(x),
         y_m=float(y),
@@ -311,6 +337,8 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         dc_mps=float(dc),
         converged=converged,
         nuisance=use_nuis,
+        z_m=float(z_src) if fit_z else None,
+        z_sd_m=z_sd,
     )
 
 
@@ -362,6 +390,16 @@ def _cov_xy(H: np.ndarray, s2: float) -> np.ndarray:
     if cov_xy is not None and np.all(np.isfinite(cov_xy)):
         return cov_xy
     return np.eye(2) * 1e6
+
+
+def _param_sd(H: np.ndarray, s2: float, i: int) -> float:
+    """Standard error of parameter ``i`` from the normal matrix ``H`` and timing variance
+    ``s2``; infinite when ``H`` is singular."""
+    try:
+        v = float(np.linalg.inv(H)[i, i]) * s2
+    except np.linalg.LinAlgError:
+        return math.inf
+    return math.sqrt(v) if math.isfinite(v) and v >= 0.0 else math.inf
 
 
 def _geometry(S, x, y, z_src, c, wind):

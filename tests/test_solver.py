@@ -94,3 +94,23 @@ def test_closed_form_with_arrivals_spread_over_seconds():
     sol = closed_form(S, t - t[0], c, 1.5)
     assert np.all(np.isfinite(sol))
     assert np.hypot(sol[0] - src[0], sol[1] - src[1]) < 0.01
+
+
+def test_refine_estimates_the_height_of_a_source_high_above_the_sensors():
+    """An aerial shell bursting 150 m up: at ground level no source fits its arrivals; with
+    the height free, from a start above the sensors, the fit finds it to a few metres.
+    A ground-level source fitted with its height free stays low — near the sensors'
+    rooftops, the mirror image of the ground below them, never high above."""
+    rng = np.random.default_rng(4)
+    S = np.column_stack([rng.uniform(-1000, 1000, 20), rng.uniform(-1000, 1000, 20), rng.uniform(6, 15, 20)])
+    t = arrivals(S, (120.0, -80.0), z=150.0) + rng.normal(0.0, 5e-4, 20)
+    flat = refine(S, t, x0=(0.0, 0.0), c=C, z_src=1.5, estimate_nuisance=False)
+    assert flat.z_m is None and flat.sigma_s > 2e-3
+    for start in (80.0, 200.0):
+        high = refine(S, t, x0=(0.0, 0.0), c=C, z_src=1.5, estimate_nuisance=False, z_start=start)
+        assert high.z_m == pytest.approx(150.0, abs=5.0)
+        assert np.hypot(high.x_m - 120.0, high.y_m + 80.0) < 2.0
+        assert high.sigma_s < 1e-3 and high.inliers.all()
+    ground = refine(S, arrivals(S, (120.0, -80.0)) + rng.normal(0.0, 5e-4, 20), x0=(0.0, 0.0), c=C, z_src=1.5,
+                    estimate_nuisance=False, z_start=80.0)
+    assert ground.z_m < 25.0
