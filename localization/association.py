@@ -94,6 +94,7 @@ class FoundShot:
     t: np.ndarray  # their arrival times relative to t_ref
     t_ref: float
     sensors: np.ndarray  # their sensor indices
+    height_m: float | None = None  # measured height above the ground-level source height (elevated sources)
 
 
 class PulseBuffer:
@@ -944,32 +945,90 @@ class Associator:
             return None, support
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
-        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, p.c_mps + fit.dc_mps, fit.wind_mps)[0]
-        r2 = t_all - fit.t0_s - tau
-        gate = max(4.0 * fit.sigma_s, p.min_gate_s)
-        gate = min(gate, p.tol_s)
-        absr2 = np.where((r2 <= gate) & (r2 >= -1.5 * gate), np.abs(r2), np.inf)
-        cols2 = starts + _argmin_reduceat(absr2, starts, counts)
-        keep = np.isfinite(absr2[cols2])
-        seed_in = bool(fit.inliers[0])
-        sel_rows2 = rows[cols2[keep]]
-        S2 = S_all[cols2[keep]]
-        t2 = t_all[cols2[keep]]
-        if seed_in:
-            sel_rows2 = np.concatenate(([seed], sel_rows2))
-            S2 = np.vstack([seed_pos[None, :], S2])
-            t2 = np.concatenate(([0.0], t2))
+        cand = (seed, seed_pos, rows, S_all, t_all, starts, counts)
+        sel_rows2, S2, t2, gate = self._reselect(fit, z_src, cand)
         if len(sel_rows2) < 3:
             return None, support
-        fit = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
-                     dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
-                     gate_s=min(gate * 1.5, p.tol_s))
-        shot = self._make_shot(sel_rows2, buf.sensor[sel_rows2], S2, t2, fit, ts, z_src)
+        fit2 = refine(S2, t2, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                      gate_s=min(gate * 1.5, p.tol_s))
+        shot = self._make_shot(sel_rows2, buf.sensor[sel_rows2], S2, t2, fit2, ts, z_src)
+        # A large set that no ground-level source fits, or fits only loosely, may have come
+        # from high above.
+        if len(sel_rows2) >= _ELEVATED_MIN_SENSORS and (shot is None or not self._fits_tightly(shot)
+                                                         or shot.fit.sigma_s > _ELEVATED_TRY_SIGMA_S):
+            high = self._elevated(buf, S2, t2, fit2, z_src, ts, cand)
+            shot = high or shot
         # Three sensors are a shot only when three are all that could have heard it: a set
         # that had four or more and kept three after refinement is pulses of several shots.
         if shot is not None and shot.low_confidence and k_sensors > 3:
             return None, support
         return shot, support
+
+    def _reselect(self, fit: Fit, z_src: float, cand: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Per sensor, the candidate pulse nearest ``fit``'s prediction (source at ``z_src``)
+        within a gate of its residual scale — and the seed's, first, when the fit kept it.
+        ``cand``: the seed's row and sensor position and its candidate pulses (rows,
+        sensor positions, times relative to the seed, grouped by sensor: starts, counts).
+        Returns the chosen rows, their sensor positions and times, and the gate (s)."""
+        p = self.p
+        seed, seed_pos, rows, S_all, t_all, starts, counts = cand
+        tau = travel_times(S_all, (fit.x_m, fit.y_m), z_src, p.c_mps + fit.dc_mps, fit.wind_mps)[0]
+        r = t_all - fit.t0_s - tau
+        gate = min(max(4.0 * fit.sigma_s, p.min_gate_s), p.tol_s)
+        absr = np.where((r <= gate) & (r >= -1.5 * gate), np.abs(r), np.inf)
+        cols = starts + _argmin_reduceat(absr, starts, counts)
+        cols = cols[np.isfinite(absr[cols])]
+        sel, S, t = rows[cols], S_all[cols], t_all[cols]
+        if fit.inliers[0]:
+            sel = np.concatenate(([seed], sel))
+            S = np.vstack([seed_pos[None, :], S])
+            t = np.concatenate(([0.0], t))
+        return sel, S, t, gate
+
+    def _elevated(self, buf: PulseBuffer, S: np.ndarray, t: np.ndarray, fit: Fit, z_src: float, ts: float,
+                  cand: tuple) -> FoundShot | None:
+        """The shot of a large set that no ground-level source fits (``fit``, at ``z_src``)
+        but a source high above does — an aerial firework shell bursting 50–300 m up, or a
+        shooter high in a building: its height is estimated along with (x, y, t0), from a
+        start ``_ELEVATED_START_M`` above ground, and the pulses are chosen again for that
+        source.  None unless the source is at least ``_ELEVATED_MIN_HEIGHT_M`` above every
+        sensor that heard it, fits at least ``1/_ELEVATED_GAIN`` times as tightly as at ground level (with the
+        pulses first chosen, and again with those chosen for it), and the set then holds
+        together as a shot that fits tightly."""
+        p = self.p
+        best = refine(S, t, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                      dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
+                      z_start=z_src + _ELEVATED_START_M)
+        if (not (np.isfinite(best.x_m) and np.isfinite(best.y_m)) or best.z_m - z_src < _ELEVATED_MIN_HEIGHT_M
+                or best.sigma_s >= _ELEVATED_GAIN * fit.sigma_s):
+            return None
+        sel, S2, t2, gate = self._reselect(best, best.z_m, cand)
+        if len(sel) < _ELEVATED_MIN_SENSORS:
+            return None
+        f = refine(S2, t2, x0=(best.x_m, best.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
+                   dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance,
+                   gate_s=min(gate * 1.5, p.tol_s), z_start=best.z_m)
+        # High above every sensor that heard it: in hilly terrain a shooter on a hill is
+        # well above the ground level assumed from the sensors' heights, never above them all.
+        if not (np.isfinite(f.x_m) and np.isfinite(f.y_m)) or f.z_m - S2[:, 2].max() < _ELEVATED_MIN_HEIGHT_M:
+            return None
+        shot = self._make_shot(sel, buf.sensor[sel], S2, t2, f, ts, f.z_m)
+        # A height free to absorb misfit lets mixtures of a burst's rounds fit loosely:
+        # the source must fit as tightly as well-heard shots do — and, before the site's
+        # scale is learnt, within what GPS-timed sensors and onset picking plausibly give.
+        if shot is None or not self._fits_tightly(shot) or shot.fit.sigma_s > p.sigma_typical_max_s:
+            return None
+        # Chosen again for the elevated source, the pulses may be ones a ground-level
+        # source fits about as well (a stray pulse or echo left out): then the height was
+        # only absorbing that pulse's misfit.
+        kept = shot.fit.inliers if len(shot.fit.inliers) == len(sel) else np.ones(len(sel), dtype=bool)
+        flat = refine(S2[kept], t2[kept], x0=(f.x_m, f.y_m), c=p.c_mps, z_src=z_src,
+                      wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
+                      estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s)
+        if f.sigma_s >= _ELEVATED_GAIN * flat.sigma_s:
+            return None
+        return replace(shot, height_m=f.z_m - z_src)
 
     def _make_shot(self, rows: np.ndarray, sensors: np.ndarray, S: np.ndarray, t: np.ndarray, fit: Fit,
                    ts: float, z_src: float, *, may_drop: bool = True) -> FoundShot | None:
@@ -1138,6 +1197,22 @@ class Associator:
         return out if len(out) else None
 
 
+#: Elevated sources: sensors a set needs before a source high above is tried, the height
+#: above ground the height search starts from (from there it converges for shells
+#: bursting 50–300 m up), and the least height (m) above the highest sensor that heard
+#: it that counts as elevated (a ground source fitted with its height free lands near the
+#: sensors' rooftops, the mirror image of the ground below them; in hilly terrain a
+#: shooter on a hill is tens of metres above the ground level the sensors suggest).
+_ELEVATED_MIN_SENSORS = 8
+_ELEVATED_START_M = 150.0
+_ELEVATED_MIN_HEIGHT_M = 30.0
+#: An elevated source counts only if it fits at least this much more tightly than the
+#: ground-level one (residual scale ratio).
+_ELEVATED_GAIN = 0.5
+#: ... and it is tried for a ground-level shot whose residual scale exceeds this (s), even
+#: when the site's typical scale is no tighter (before it is learnt, a few misfitting
+#: shells would set it): GPS-timed sensors and onset picking do better than 1 ms.
+_ELEVATED_TRY_SIGMA_S = 0.001
 #: Arrivals taking part in the consensus search.
 _CONSENSUS_MAX = 10
 #: The systematic search: sensors nearest the seed's, and pulses at each.

@@ -240,6 +240,7 @@ class Engine:
             rms_ms=rms,
             low_confidence=f.low_confidence,
             wind_mps=f.fit.wind_mps if f.fit.nuisance else None,
+            height_m=f.height_m,
         )
 
 

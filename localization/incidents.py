@@ -20,6 +20,7 @@ and emitted either way: the engine never drops an incident on the audio's word.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,6 +227,13 @@ class AudioVerdict:
     note: str
 
 
+def measured_height(shots: Sequence[Shot]) -> float | None:
+    """The median measured source height above ground (m) of the shots whose height was
+    measured (``Shot.height_m``); None when none was."""
+    h = [s.height_m for s in shots if s.height_m is not None]
+    return float(np.median(h)) if h else None
+
+
 def audio_verdict(kind: str, shots: list[Shot] | tuple[Shot, ...], pulse_logits: np.ndarray, *,
                   height_m: float | None = None) -> AudioVerdict:
     """Apply the audio classifier to an incident described as ``kind``.
@@ -233,7 +241,7 @@ def audio_verdict(kind: str, shots: list[Shot] | tuple[Shot, ...], pulse_logits:
     ``pulse_logits``: the pulse model's gunfire log-odds of every pulse of the incident's
     shots that carried detector features (``localization.audio.classify.pulse_logits``),
     shape (n,), n ≥ 1.  ``height_m``: the source height above ground when it was measured
-    (the engine's 2-D solution assumes it, so it passes None).
+    (``measured_height``), None when the shots were located at ground level.
     """
     times = [(s.t_ns - shots[0].t_ns) / 1e9 for s in shots]
     v: Verdict = verdict_from_logits(pulse_logits, times, height_m=height_m)
@@ -295,9 +303,13 @@ class IncidentTracker:
         d = describe(shots, self.p)
         self._revision[iid] += 1
         kind, gunfire_p, review, notes = d.kind, None, None, ()
+        height = measured_height(shots)
         if self._logits[iid]:
-            a = audio_verdict(d.kind, shots, np.array(self._logits[iid]))
+            a = audio_verdict(d.kind, shots, np.array(self._logits[iid]), height_m=height)
             kind, gunfire_p, review, notes = a.kind, a.gunfire_p, a.review_label, (a.note,)
+        if height is not None:
+            notes += (f"height: source {height:.0f} m above ground — an aerial firework shell, "
+                      "or a shooter high in a building",)
         return Incident(
             id=iid,
             kind=kind,  # type: ignore[arg-type]

@@ -61,7 +61,10 @@ class Shot:
 
     ``t_ns`` is the estimated *emission* time at the source, not an arrival time.
     ``sensors`` and ``pulse_ids`` list the pulses used (one per sensor), and
-    ``residuals_ms`` their arrival-time residuals in the same order.
+    ``residuals_ms`` their arrival-time residuals in the same order.  ``z_m`` is the
+    source height the location used; ``height_m`` the source's height above ground when
+    it was measured — a source high above the sensors, such as an aerial firework shell
+    (else None: the source was taken to be at ground level).
     """
 
     t_ns: int
@@ -76,6 +79,7 @@ class Shot:
     low_confidence: bool = False
     wind_mps: tuple[float, float] | None = None
     z_m: float = 0.0
+    height_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from localization import Engine, EngineConfig, Pulse, Sensor, locate_batch
-from localization.sim import (Conditions, full_auto, round_string, score, sensor_grid, simulate_pulses,
-                              single_round, square_bounds)
+from localization.sim import (Conditions, aerial_shells, full_auto, round_string, score, sensor_grid,
+                              simulate_pulses, single_round, square_bounds)
 
 T0 = 1_700_000_000 * 10**9
 
@@ -500,3 +500,23 @@ def test_a_tight_five_sensor_set_from_the_systematic_search_is_a_shot(sensors):
     assert sorted(buf.ref[shot.pulse_rows].tolist()) == [0, 1, 5, 9, 13]  # the true arrivals
     shot, _ = seed_result(0.001)
     assert shot is None or len(shot.pulse_rows) < 5  # (a small set the hearing test judges)
+
+
+def test_aerial_shells_are_located_high_above_ground_and_said_to_be(sensors):
+    """Shells bursting 100–250 m up fit no ground-level source: each is located once, with
+    its height measured to a few metres, and the incident says so; a gunshot fired from the
+    same place stays at ground level, with no height claimed."""
+    ev = aerial_shells(incident_id="F1", x_m=100.0, y_m=-150.0, t_ns=T0, shells=4, height_m=(100.0, 250.0), seed=5)
+    sim, incs = run(sensors, ev, Conditions.clean(), seed=2)
+    shots = [s for i in incs for s in i.shots]
+    assert len(shots) == 4
+    ground = float(np.median([s.z_m for s in sensors])) - 10.0  # the engine's ground level (sensor_height_m)
+    truth = sorted(s.z_m - ground for s in ev.shots)
+    assert all(s.height_m is not None for s in shots)
+    assert np.allclose(sorted(s.height_m for s in shots), truth, atol=3.0)
+    assert all(s.z_m > 100.0 for s in shots)
+    assert len(incs) == 1 and incs[0].notes[-1].startswith("height: source ")
+    assert "m above ground" in incs[0].notes[-1]
+    _, incs = run(sensors, single_round(incident_id="G1", x_m=100.0, y_m=-150.0, t_ns=T0), Conditions.clean(), seed=2)
+    assert [s.height_m for i in incs for s in i.shots] == [None]
+    assert incs[0].notes == ()

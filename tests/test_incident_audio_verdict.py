@@ -87,6 +87,26 @@ def test_audio_verdict_never_upgrades_a_possible_location():
     assert a.kind == "possible_gunfire" and a.gunfire_p >= 0.5
 
 
+def test_a_measured_height_reaches_the_audio_verdict():
+    """Shells burst high: the incident's measured source height (the median over the shots
+    whose height was measured) is weighed with the audio, lowering the gunfire probability
+    of the same pulses heard from ground level."""
+    from localization.incidents import IncidentParams, IncidentTracker, measured_height
+
+    low = _shots(3, 2.0)
+    high = tuple(dataclasses.replace(s, height_m=h) for s, h in zip(low, (150.0, None, 170.0)))
+    assert measured_height(low) is None and measured_height(high) == pytest.approx(160.0)
+    logits = np.full(4, 1.0)
+    probs = []
+    for shots in (low, high):
+        tracker = IncidentTracker(IncidentParams())
+        for s in shots:
+            iid = tracker.add(s, logits)
+        probs.append(tracker.snapshot(iid).gunfire_p)
+    assert probs[1] < probs[0]
+    assert audio_verdict("multiple_gunshots", high, np.full(12, 1.0), height_m=160.0).gunfire_p == pytest.approx(probs[1])
+
+
 def test_review_labels_and_default_fields():
     assert set(REVIEW_LABELS) == {"probable_fireworks", "non_gunfire"}
     f = {x.name: x.default for x in dataclasses.fields(incident_type())}

@@ -95,7 +95,9 @@ def test_incident_marked_probable_fireworks_stays_in_the_queue_and_says_review(s
     clock, d, model = setup
     inc = dataclasses.replace(incidents(1, clock, rounds=9)[0], kind="possible_gunfire", gunfire_p=0.05,
                               review_label="probable_fireworks",
-                              notes=("audio: gunfire probability 0.05, probable fireworks — review (…)",))
+                              notes=("audio: gunfire probability 0.05, probable fireworks — review (…)",
+                                     "height: source 160 m above ground — an aerial firework shell, or a shooter "
+                                     "high in a building"))
     rec, _ = ingest(d, inc)
     assert rec.incident.review_label == "probable_fireworks"   # through the store and back
     model.add_or_update(rec)
@@ -103,6 +105,7 @@ def test_incident_marked_probable_fireworks_stays_in_the_queue_and_says_review(s
     row = model.index(0, Col.TYPE)
     assert model.data(row) == "Possible · fireworks?"
     assert "probable fireworks — review" in model.data(row, Qt.ItemDataRole.ToolTipRole)
+    assert "\nheight: source 160 m above ground" in model.data(row, Qt.ItemDataRole.ToolTipRole)
     text = readout(rec.incident, location_words="305 Birch St", near_words=None, reported_ns=rec.reported_ns,
                    now_ns=rec.reported_ns)
     assert text.startswith("Possible gunfire — probable fireworks, review, 9 rounds")

@@ -208,8 +208,8 @@ class AlertQueueModel(HeaderedTableModel):
             return min(1.0, rec.ack_wait_s(self._clock.now_ns()) / max(self.ack_timeout_s, 1e-9))
         if role == Qt.ItemDataRole.ToolTipRole:
             near = f"\nnear {rec.near_words}" if rec.near_words else ""
-            audio = "".join(f"\n{n}" for n in rec.summary.notes if n.startswith("audio:"))
-            return f"{rec.incident_id} rev {rec.summary.revision}\n{rec.location_words}{near}{audio}"
+            notes = "".join(f"\n{n}" for n in rec.summary.notes)  # the engine's: audio, height
+            return f"{rec.incident_id} rev {rec.summary.revision}\n{rec.location_words}{near}{notes}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == Col.TYPE:
                 return QColor(KIND_COLOURS.get(rec.summary.kind, "#ffffff"))
