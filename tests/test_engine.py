@@ -258,55 +258,54 @@ def test_a_set_made_of_a_found_shots_leftover_pulses_is_not_another_shot(sensors
     assert not a._plausible(shot_of(a, left_rows), buf)
 
 
-def test_a_round_from_a_shots_place_is_heard_where_the_shot_was(sensors):
-    """Searching a shot's place for further rounds, pulses that line up on one emission
-    time only at sensors that did not hear the shot are another shooter's (near the same
-    line of sight), not a round from here; a round heard where the shot was is found."""
+SRC = (150.0, -80.0)
+
+
+def _shot_with_later_pulses(sensors, ranks: slice):
+    """An associator that has accepted a shot at ``SRC`` heard by the six sensors nearest
+    it, and a buffer that also holds pulses lining up 0.4 s later at the sensors of
+    ``ranks`` (by distance from ``SRC``).  Returns (associator, buffer, shot, sensor positions,
+    sensor indices by distance)."""
     from localization.association import Associator, AssociationParams, PulseBuffer
     from localization.solver import refine, travel_times
 
     pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
-    src = (150.0, -80.0)
-    order = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))
-    took = order[:6]
+    order = np.argsort(np.hypot(pos[:, 0] - SRC[0], pos[:, 1] - SRC[1]))
+    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
+    later = order[ranks]
+    heard = np.concatenate([order[:6], later])
+    t = travel_times(pos[heard], SRC, 1.5, 343.0, (0.0, 0.0))[0] + np.repeat([0.0, 0.4], [6, len(later)])
+    buf = PulseBuffer()
+    buf.add(t, heard, np.full(len(t), 30.0), np.arange(len(t)))
+    r = np.flatnonzero(np.isin(buf.ref, np.arange(6)))
+    fit = refine(pos[buf.sensor[r]], buf.t[r], x0=SRC, c=343.0, z_src=1.5, estimate_nuisance=False)
+    anchor = a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
+    a._accept(buf, anchor)
+    return a, buf, anchor, pos, order
 
-    def search(round_sensors):
-        a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
-        heard = np.concatenate([took, round_sensors])
-        t = travel_times(pos[heard], src, 1.5, 343.0, (0.0, 0.0))[0] + np.repeat([0.0, 0.4], [6, len(round_sensors)])
-        buf = PulseBuffer()
-        buf.add(t, heard, np.full(len(t), 30.0), np.arange(len(t)))
-        r = np.flatnonzero(np.isin(buf.ref, np.arange(6)))
-        fit = refine(pos[buf.sensor[r]], buf.t[r], x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
-        anchor = a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
-        a._accept(buf, anchor)
+
+def test_a_round_from_a_shots_place_is_heard_where_the_shot_was(sensors):
+    """Searching a shot's place for further rounds, pulses that line up on one emission
+    time only at sensors that did not hear the shot are another shooter's (near the same
+    line of sight), not a round from here; a round heard where the shot was is found."""
+
+    def search(ranks):
+        a, buf, anchor, _, _ = _shot_with_later_pulses(sensors, ranks)
         return a._search_rounds(buf, anchor, ready_t=np.inf)[0]
 
-    assert len(search(order[1:6])) == 1
-    assert search(order[6:11]) == []
+    assert len(search(slice(1, 6))) == 1
+    assert search(slice(6, 11)) == []
 
 
 def test_a_rejected_round_candidate_is_not_refitted_when_the_search_repeats(sensors, monkeypatch):
     """In streaming, a shot's place is searched for rounds again at each delivery while
     pulses still come in: a candidate already rejected is not refitted — unless its set of
     pulses changed."""
-    from localization.association import Associator, AssociationParams, PulseBuffer
-    from localization.solver import refine, travel_times
+    from localization.association import Associator
+    from localization.solver import travel_times
 
-    pos = np.array([[s.x_m, s.y_m, s.z_m] for s in sensors])
-    src = (150.0, -80.0)
-    order = np.argsort(np.hypot(pos[:, 0] - src[0], pos[:, 1] - src[1]))
-    took, others = order[:6], order[6:11]
-    a = Associator(pos, AssociationParams(c_mps=343.0, ground_z_m=1.5))
     # Pulses lining up 0.4 s later at sensors that did not hear the shot: not a round from here.
-    heard = np.concatenate([took, others])
-    t = travel_times(pos[heard], src, 1.5, 343.0, (0.0, 0.0))[0] + np.repeat([0.0, 0.4], [6, 5])
-    buf = PulseBuffer()
-    buf.add(t, heard, np.full(len(t), 30.0), np.arange(len(t)))
-    r = np.flatnonzero(np.isin(buf.ref, np.arange(6)))
-    fit = refine(pos[buf.sensor[r]], buf.t[r], x0=src, c=343.0, z_src=1.5, estimate_nuisance=False)
-    anchor = a._make_shot(r, buf.sensor[r], pos[buf.sensor[r]], buf.t[r], fit, 0.0, 1.5)
-    a._accept(buf, anchor)
+    a, buf, anchor, pos, order = _shot_with_later_pulses(sensors, slice(6, 11))
     fits = []
     fit_set = Associator._fit_set
     monkeypatch.setattr(Associator, "_fit_set", lambda self, *args, **kw: fits.append(1) or fit_set(self, *args, **kw))
@@ -317,7 +316,7 @@ def test_a_rejected_round_candidate_is_not_refitted_when_the_search_repeats(sens
     assert len(fits) == 1
     # One more pulse in line with the candidate's makes another set: it is tried.
     more = order[11]
-    t_more = travel_times(pos[[more]], src, 1.5, 343.0, (0.0, 0.0))[0] + 0.4
+    t_more = travel_times(pos[[more]], SRC, 1.5, 343.0, (0.0, 0.0))[0] + 0.4
     buf.add(t_more, np.array([more]), np.array([30.0]), np.array([11]))
     assert a._search_rounds(buf, anchor, ready_t=np.inf)[0] == []
     assert len(fits) == 2
