@@ -264,10 +264,6 @@ class IncidentTracker:
         self._counter = 0
         self._prefix = id_prefix
 
-    @property
-    def open_ids(self) -> tuple[str, ...]:
-        return tuple(self._open)
-
     def add(self, shot: Shot, pulse_logits: np.ndarray | None = None) -> str:
         """Put a shot into an incident (new or existing); returns the incident id.
 

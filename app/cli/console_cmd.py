@@ -7,6 +7,7 @@ there is no display so the caller can run the headless demo instead.
 from __future__ import annotations
 
 import argparse
+import heapq
 import os
 import sys
 import time
@@ -136,7 +137,8 @@ def load_history(ctl, dispatch, limit: int) -> None:
     """Start-up history: the newest ``limit`` stored alerts into the queue (one bulk read) and
     the newest ``MAP_HISTORY`` alerts the console holds onto the map."""
     ctl.model.load(dispatch.load_recent(limit))
-    ctl.push_records_to_map(sorted(dispatch.records(), key=lambda r: r.reported_ns)[-MAP_HISTORY:])
+    newest = heapq.nlargest(MAP_HISTORY, dispatch.records(), key=lambda r: r.reported_ns)
+    ctl.push_records_to_map(newest[::-1])
 
 
 def run_window(app, ctl, *, settings, size: str, t_start: float, screenshot: str | None, after_s: float,
