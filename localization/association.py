@@ -32,6 +32,7 @@ import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -95,6 +96,19 @@ class FoundShot:
     t_ref: float
     sensors: np.ndarray  # their sensor indices
     height_m: float | None = None  # measured height above the ground-level source height (elevated sources)
+
+
+class _Candidates(NamedTuple):
+    """A seed's row and sensor position, and its candidate pulses: buffer rows, sensor
+    positions and times relative to the seed, grouped by sensor (``starts``, ``counts``)."""
+
+    seed: int
+    seed_pos: np.ndarray
+    rows: np.ndarray
+    S_all: np.ndarray
+    t_all: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray
 
 
 class PulseBuffer:
@@ -945,7 +959,7 @@ class Associator:
             return None, support
         # Re-select against the refined prediction: a sensor whose chosen pulse became an
         # outlier may have another candidate that fits now.
-        cand = (seed, seed_pos, rows, S_all, t_all, starts, counts)
+        cand = _Candidates(seed, seed_pos, rows, S_all, t_all, starts, counts)
         sel_rows2, S2, t2, gate = self._reselect(fit, z_src, cand)
         if len(sel_rows2) < 3:
             return None, support
@@ -965,11 +979,9 @@ class Associator:
             return None, support
         return shot, support
 
-    def _reselect(self, fit: Fit, z_src: float, cand: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def _reselect(self, fit: Fit, z_src: float, cand: _Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Per sensor, the candidate pulse nearest ``fit``'s prediction (source at ``z_src``)
         within a gate of its residual scale — and the seed's, first, when the fit kept it.
-        ``cand``: the seed's row and sensor position and its candidate pulses (rows,
-        sensor positions, times relative to the seed, grouped by sensor: starts, counts).
         Returns the chosen rows, their sensor positions and times, and the gate (s)."""
         p = self.p
         seed, seed_pos, rows, S_all, t_all, starts, counts = cand
@@ -987,20 +999,20 @@ class Associator:
         return sel, S, t, gate
 
     def _elevated(self, buf: PulseBuffer, S: np.ndarray, t: np.ndarray, fit: Fit, z_src: float, ts: float,
-                  cand: tuple) -> FoundShot | None:
+                  cand: _Candidates) -> FoundShot | None:
         """The shot of a large set that no ground-level source fits (``fit``, at ``z_src``)
         but a source high above does — an aerial firework shell bursting 50–300 m up, or a
         shooter high in a building: its height is estimated along with (x, y, t0), from a
         start ``_ELEVATED_START_M`` above ground, and the pulses are chosen again for that
         source.  None unless the source is at least ``_ELEVATED_MIN_HEIGHT_M`` above every
-        sensor that heard it, fits at least ``1/_ELEVATED_GAIN`` times as tightly as at ground level (with the
-        pulses first chosen, and again with those chosen for it), and the set then holds
-        together as a shot that fits tightly."""
+        sensor that heard it, fits at least ``1/_ELEVATED_GAIN`` times as tightly as at
+        ground level (with the pulses first chosen, and again with the shot's own), and the
+        set then holds together as a shot that fits tightly."""
         p = self.p
         best = refine(S, t, x0=(fit.x_m, fit.y_m), c=p.c_mps, z_src=z_src, wind_prior_mps=tuple(self.site_wind),
                       dc_prior_mps=self.site_dc, estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s,
                       z_start=z_src + _ELEVATED_START_M)
-        if (not (np.isfinite(best.x_m) and np.isfinite(best.y_m)) or best.z_m - z_src < _ELEVATED_MIN_HEIGHT_M
+        if (not (np.isfinite(best.x_m) and np.isfinite(best.y_m)) or best.z_m - S[:, 2].max() < _ELEVATED_MIN_HEIGHT_M
                 or best.sigma_s >= _ELEVATED_GAIN * fit.sigma_s):
             return None
         sel, S2, t2, gate = self._reselect(best, best.z_m, cand)
@@ -1022,8 +1034,7 @@ class Associator:
         # Chosen again for the elevated source, the pulses may be ones a ground-level
         # source fits about as well (a stray pulse or echo left out): then the height was
         # only absorbing that pulse's misfit.
-        kept = shot.fit.inliers if len(shot.fit.inliers) == len(sel) else np.ones(len(sel), dtype=bool)
-        flat = refine(S2[kept], t2[kept], x0=(f.x_m, f.y_m), c=p.c_mps, z_src=z_src,
+        flat = refine(shot.S, shot.t, x0=(f.x_m, f.y_m), c=p.c_mps, z_src=z_src,
                       wind_prior_mps=tuple(self.site_wind), dc_prior_mps=self.site_dc,
                       estimate_nuisance=p.estimate_nuisance, gate_s=p.tol_s)
         if f.sigma_s >= _ELEVATED_GAIN * flat.sigma_s:

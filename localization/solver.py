@@ -114,7 +114,6 @@ class Fit:
     converged: bool
     nuisance: bool = False
     z_m: float | None = None  # the source height, when it was estimated (else assumed)
-    z_sd_m: float | None = None  # its standard error
 
     def ellipse95(self) -> Ellipse:
         """95 % ellipse of the position; uses F(2, dof) when σ was estimated from few
@@ -296,7 +295,7 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
             if fit_z:
                 z_src += step[3]
             tau_i, d_i, ux_i, uy_i, ceff_i = _geometry(Si, x, y, z_src, c + dc, wind)
-            if abs(step[0]) + abs(step[1]) < 1e-4:
+            if abs(step[0]) + abs(step[1]) + (abs(step[3]) if fit_z else 0.0) < 1e-4:
                 break
         tau, d, ux, uy, ceff = _geometry(S, x, y, z_src, c + dc, wind)
         r = t - t0 - tau
@@ -323,7 +322,6 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
     if use_nuis:
         H[kn:, kn:] += np.diag(s2 * prior_prec)
     cov_xy = _cov_xy(H, s2)
-    z_sd = _param_sd(H, s2, 3) if fit_z else None
     return Fit(
         x_m=float(x),
         y_m=float(y),
@@ -338,7 +336,6 @@ def _irls(S, t, xy, c, z_src, wind_prior, dc_prior, wind_sigma, dc_sigma, late_s
         converged=converged,
         nuisance=use_nuis,
         z_m=float(z_src) if fit_z else None,
-        z_sd_m=z_sd,
     )
 
 
@@ -390,16 +387,6 @@ def _cov_xy(H: np.ndarray, s2: float) -> np.ndarray:
     if cov_xy is not None and np.all(np.isfinite(cov_xy)):
         return cov_xy
     return np.eye(2) * 1e6
-
-
-def _param_sd(H: np.ndarray, s2: float, i: int) -> float:
-    """Standard error of parameter ``i`` from the normal matrix ``H`` and timing variance
-    ``s2``; infinite when ``H`` is singular."""
-    try:
-        v = float(np.linalg.inv(H)[i, i]) * s2
-    except np.linalg.LinAlgError:
-        return math.inf
-    return math.sqrt(v) if math.isfinite(v) and v >= 0.0 else math.inf
 
 
 def _geometry(S, x, y, z_src, c, wind):
